@@ -1,0 +1,74 @@
+// `hookport serve`: open the store, migrate, wire HTTP to the store (and later the queue), listen,
+// and shut down in order on SIGTERM/SIGINT.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Config } from "../config.ts";
+import { buildApp } from "../http/app.ts";
+import { createLogger } from "../log.ts";
+import { createMetrics } from "../metrics.ts";
+import { providers } from "../providers/registry.ts";
+import { listen } from "../runtime.ts";
+import { createEventWriter } from "../store/events.ts";
+import { migrate } from "../store/migrations.ts";
+import { openStore } from "../store/open.ts";
+import { getOrCreateSetting } from "../store/settings.ts";
+
+export async function serveCommand(config: Config): Promise<number> {
+  const started = performance.now();
+  const log = createLogger(config.logLevel);
+  // Names this process's connections and leases, so other instances can tell when it has died.
+  const instance = `hookport:${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const db = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    applicationName: instance,
+    maxConnections: config.workers + 4,
+  });
+  await migrate(db);
+
+  const adminToken = await resolveAdminToken(config, db, log);
+  const metrics = createMetrics();
+  const writer = createEventWriter(db, { concurrency: db.kind === "postgres" ? 2 : 1 });
+  const app = buildApp({ config, writer, wake: () => {}, log, metrics, ping: () => db.ping() });
+  const listener = listen(app.fetch, config.port, config.host, config.maxBodyBytes);
+
+  for (const p of providers) {
+    if ((config.secrets[p.source]?.length ?? 0) === 0) {
+      log.warn(`${p.source} disabled: ${p.secretEnv} is not set, POST /webhooks/${p.source} answers 503`);
+    }
+  }
+  log.info("hookport serving", {
+    port: listener.port,
+    host: config.host,
+    store: db.kind === "postgres" ? "postgres" : `embedded (${config.dataDir})`,
+    providers: providers.filter((p) => (config.secrets[p.source]?.length ?? 0) > 0).map((p) => p.source),
+    workers: config.workers,
+    startMs: Math.round(performance.now() - started),
+    adminToken: adminToken === config.adminToken ? "from ADMIN_TOKEN" : "stored",
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    await listener.stop();
+    await writer.drain();
+    await db.close();
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  return -1;
+}
+
+/** ADMIN_TOKEN, or the one generated at the first start and kept in the store; printed once, when made. */
+async function resolveAdminToken(config: Config, db: Parameters<typeof getOrCreateSetting>[0], log: ReturnType<typeof createLogger>) {
+  if (config.adminToken) return config.adminToken;
+  const { value, created } = await getOrCreateSetting(db, "admin_token", () => randomBytes(24).toString("base64url"));
+  if (created) {
+    log.info("generated an admin token; it is shown this once, keep it (or set ADMIN_TOKEN)", { adminToken: value });
+  }
+  return value;
+}

@@ -1,0 +1,107 @@
+// RECEIVE: POST /webhooks/:source — raw bytes → verify → store (commit) → reply. Nothing else.
+import { Elysia } from "elysia";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import { findProvider } from "../providers/registry.ts";
+import type { Provider } from "../providers/types.ts";
+import type { EventWriter } from "../store/events.ts";
+import { readBody } from "./body.ts";
+import { json, problem } from "./errors.ts";
+
+export type ReceiveDeps = {
+  config: Config;
+  writer: EventWriter;
+  /** Tells the queue a new event is waiting (pg-boss notify()); HTTP knows nothing else of it. */
+  wake: () => void;
+  log: Logger;
+  metrics: Metrics;
+  /** Unix seconds; injectable for tests. */
+  now?: () => number;
+};
+
+// The contract promises senders an answer within 10 s when the store is stuck, so they retry.
+const storeTimeoutMs = 9_000;
+const decoder = new TextDecoder();
+
+export function webhookRoutes(deps: ReceiveDeps) {
+  return new Elysia({ name: "webhooks" }).post("/webhooks/:source", ({ request, params }) => receiveWebhook(deps, params.source, request), {
+    parse: "none",
+  });
+}
+
+export async function receiveWebhook(deps: ReceiveDeps, source: string, request: Request): Promise<Response> {
+  const { config, writer, wake, metrics } = deps;
+  const provider = findProvider(source);
+  if (!provider) return problem(404, `unknown source "${source}"`);
+  const log = deps.log.child({ source });
+  const refuse = (status: number, reason: string, detail: string) => {
+    log.warn("webhook refused", { status, reason, detail });
+    metrics.rejected.inc({ source, reason });
+    return problem(status, detail, { reason });
+  };
+
+  const secrets = config.secrets[source] ?? [];
+  if (secrets.length === 0) {
+    return refuse(503, "not-configured", `${provider.secretEnv} is not set: this endpoint cannot verify ${source} signatures yet`);
+  }
+  const body = await readBody(request, config.maxBodyBytes);
+  if (!body.ok) return refuse(413, "too-large", `the body is larger than MAX_BODY_BYTES (${config.maxBodyBytes} bytes)`);
+
+  const verification = await provider.verify({
+    body: body.bytes,
+    header: (name) => request.headers.get(name),
+    secrets,
+    now: deps.now?.() ?? Math.floor(Date.now() / 1000),
+    toleranceSeconds: config.stripeToleranceSeconds,
+  });
+  if (!verification.ok) return refuse(400, verification.reason, verification.detail);
+
+  let outcome;
+  try {
+    outcome = await withTimeout(
+      writer.write({
+        source,
+        eventId: verification.eventId,
+        eventType: verification.eventType,
+        payloadJson: verification.payloadJson,
+        rawBody: decoder.decode(body.bytes),
+        headers: keptHeaders(provider, request.headers),
+        secretIndex: verification.secretIndex,
+      }),
+      storeTimeoutMs,
+    );
+  } catch (err) {
+    log.error("store unavailable", { err, eventId: verification.eventId });
+    metrics.rejected.inc({ source, reason: "store-unavailable" });
+    return problem(503, "the store cannot take the event right now; retry later", { reason: "store-unavailable" });
+  }
+  if (outcome.status === "refused") return refuse(400, "bad-body", outcome.detail);
+
+  metrics.received.inc({ source, status: outcome.status });
+  const eventLog = log.child({ eventId: verification.eventId, eventType: verification.eventType });
+  if (outcome.status === "received") {
+    eventLog.info("event stored", { id: outcome.id, secretIndex: verification.secretIndex });
+    wake();
+  } else {
+    eventLog.info("duplicate delivery", { id: outcome.id });
+  }
+  return json(200, { status: outcome.status, id: verification.eventId });
+}
+
+function keptHeaders(provider: Provider, headers: Headers): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of provider.keptHeaders) {
+    const value = headers.get(name);
+    if (value !== null) kept[name] = value;
+  }
+  return kept;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no commit within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

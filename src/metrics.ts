@@ -1,0 +1,35 @@
+// Counters and gauges in Prometheus text format, kept beside the log points that feed them.
+type Labels = Record<string, string>;
+
+class Counter {
+  private values = new Map<string, number>();
+  constructor(readonly name: string, readonly help: string, readonly type: "counter" | "gauge" = "counter") {}
+  inc(labels: Labels = {}, by = 1) {
+    const k = labelText(labels);
+    this.values.set(k, (this.values.get(k) ?? 0) + by);
+  }
+  set(labels: Labels, value: number) {
+    this.values.set(labelText(labels), value);
+  }
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
+    for (const [k, v] of this.values) lines.push(`${this.name}${k} ${v}`);
+    return lines.join("\n");
+  }
+}
+
+function labelText(labels: Labels): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`))}"`);
+  return parts.length ? `{${parts.join(",")}}` : "";
+}
+
+export function createMetrics() {
+  const received = new Counter("hookport_events_received_total", "Webhook requests answered, by source and outcome.");
+  const rejected = new Counter("hookport_events_rejected_total", "Webhook requests refused, by source and reason.");
+  const handled = new Counter("hookport_events_handled_total", "Handler attempts finished, by source and outcome.");
+  const backlog = new Counter("hookport_events_backlog", "Events waiting for a handler at the last poll.", "gauge");
+  const all = [received, rejected, handled, backlog];
+  return { received, rejected, handled, backlog, render: () => all.map((c) => c.render()).join("\n") + "\n" };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

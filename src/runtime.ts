@@ -1,0 +1,36 @@
+// The Bun-only corner: embedded files, reading them, listening. Everything else stays runtime-neutral
+// so the same source can later be served by Deno (Elysia's app.fetch under Deno.serve).
+import initdbWasmPath from "../node_modules/@electric-sql/pglite/dist/initdb.wasm" with { type: "file" };
+import pgliteDataPath from "../node_modules/@electric-sql/pglite/dist/pglite.data" with { type: "file" };
+import pgliteWasmPath from "../node_modules/@electric-sql/pglite/dist/pglite.wasm" with { type: "file" };
+// Made by scripts/make-template.ts before start, test and build: an initialised, migrated data
+// directory, so a first start skips PGlite's initdb (seconds on 2 cores) and just unpacks it.
+import templatePath from "../.cache/pglite-template.tar.gz" with { type: "file" };
+
+export type PgliteAssets = {
+  pgliteWasmModule: WebAssembly.Module;
+  initdbWasmModule: WebAssembly.Module;
+  fsBundle: Blob;
+  template: Blob;
+};
+
+let compiled: Promise<[WebAssembly.Module, WebAssembly.Module]> | undefined;
+
+/** PGlite's wasm and data, from inside the executable (else PGlite looks for them beside it: ENOENT). */
+export async function loadPgliteAssets(): Promise<PgliteAssets> {
+  compiled ??= Promise.all([
+    Bun.file(pgliteWasmPath).arrayBuffer().then((b) => WebAssembly.compile(b)),
+    Bun.file(initdbWasmPath).arrayBuffer().then((b) => WebAssembly.compile(b)),
+  ]);
+  const [pgliteWasmModule, initdbWasmModule] = await compiled;
+  return { pgliteWasmModule, initdbWasmModule, fsBundle: Bun.file(pgliteDataPath), template: Bun.file(templatePath) };
+}
+
+export type Listener = { port: number; stop(): Promise<void> };
+
+export function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number): Listener {
+  const server = Bun.serve({ fetch, port, hostname, maxRequestBodySize: maxBodyBytes + 1 });
+  return { port: server.port ?? port, stop: () => server.stop() };
+}
+
+export { version } from "../package.json";

@@ -1,0 +1,65 @@
+// STORE: one interface over both stores (PostgreSQL through postgres.js, embedded PGlite), so the
+// rest of hookport has a single code path. Timestamps come back as PostgreSQL text, as Drizzle expects.
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { schema } from "./schema.ts";
+
+export type Row = Record<string, unknown>;
+export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Executor {
+  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Rows as value arrays, the form Drizzle's pg-proxy driver takes for its "all" method. */
+  queryArrays(text: string, params?: readonly unknown[]): Promise<unknown[][]>;
+}
+
+/** A transaction held open across awaits, so a worker thread's queries can run inside it. */
+export interface Tx extends Executor {
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+export interface Database extends Executor {
+  readonly kind: "postgres" | "embedded";
+  readonly orm: Orm;
+  begin(): Promise<Tx>;
+  /** Whether the database answers; for /readyz. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const rollbackSignal = Symbol("rollback");
+
+/**
+ * Turns a driver's callback-style transaction (`begin(async tx => …)`) into a handle that stays
+ * open until commit() or rollback() is called.
+ */
+export function holdTransaction<T>(
+  run: (body: (tx: T) => Promise<void>) => Promise<unknown>,
+  wrap: (tx: T) => Executor,
+): Promise<Tx> {
+  return new Promise<Tx>((resolve, reject) => {
+    let finish!: (commit: boolean) => void;
+    const decided = new Promise<boolean>((r) => (finish = r));
+    let opened = false;
+    const outcome = run(async (tx) => {
+      opened = true;
+      resolve({ ...wrap(tx), commit: settle(true), rollback: settle(false) });
+      if (!(await decided)) throw rollbackSignal;
+    });
+    const settled = outcome.then(
+      () => undefined,
+      (err: unknown) => {
+        if (err !== rollbackSignal) throw err;
+      },
+    );
+    outcome.catch((err: unknown) => {
+      if (!opened) reject(err);
+    });
+    function settle(commit: boolean) {
+      return async () => {
+        finish(commit);
+        await settled;
+      };
+    }
+  });
+}

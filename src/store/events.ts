@@ -1,0 +1,151 @@
+// STORE: writing received events. Concurrent requests share one multi-row INSERT … ON CONFLICT and one
+// commit (group commit): the per-commit cost, not HTTP or HMAC, is what limits ingest. Each caller is
+// answered after that commit with its own outcome.
+import type { Executor } from "./db.ts";
+
+export type NewEvent = {
+  source: string;
+  eventId: string;
+  eventType: string;
+  payloadJson: string;
+  rawBody: string;
+  headers: Record<string, string>;
+  secretIndex: number;
+};
+
+export type WriteOutcome =
+  | { status: "received" | "duplicate"; id: string }
+  /** PostgreSQL refused this row's data (say a \u0000 that jsonb cannot hold): the sender's problem, a 400. */
+  | { status: "refused"; detail: string };
+
+// One statement for any batch size, so it is prepared once. Keys are unique within a batch (see
+// writeBatch), because ON CONFLICT DO UPDATE may not touch one row twice. `xmax = 0` tells a fresh row
+// from an updated one; the update counts redeliveries instead of dropping them silently.
+const insertSql = `
+insert into webhook_events (source, event_id, event_type, payload, raw_body, headers, secret_index, duplicate_count, last_duplicate_at)
+select s, e, t, p::jsonb, r, h::jsonb, i, n - 1, case when n > 1 then now() end
+from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int2[], $8::int4[]) as u(s, e, t, p, r, h, i, n)
+on conflict (source, event_id) do update
+  set duplicate_count = webhook_events.duplicate_count + excluded.duplicate_count + 1, last_duplicate_at = now()
+returning id::text as id, source, event_id, (xmax = 0) as inserted`;
+
+type Returned = { id: string; source: string; event_id: string; inserted: boolean };
+
+/** Writes a batch in one statement; returns one outcome per input, in order. */
+export async function writeBatch(db: Executor, events: readonly NewEvent[]): Promise<WriteOutcome[]> {
+  const key = (source: string, eventId: string) => `${source}\u0000${eventId}`;
+  const firstIndex = new Map<string, number>();
+  const copies = new Map<string, number>();
+  const unique: NewEvent[] = [];
+  for (const [i, e] of events.entries()) {
+    const k = key(e.source, e.eventId);
+    if (!firstIndex.has(k)) {
+      firstIndex.set(k, i);
+      unique.push(e);
+    }
+    copies.set(k, (copies.get(k) ?? 0) + 1);
+  }
+
+  let rows: Returned[];
+  try {
+    rows = await insertRows(db, unique, (e) => copies.get(key(e.source, e.eventId)) ?? 1);
+  } catch (err) {
+    if (!isDataError(err) || unique.length === 1) {
+      if (isDataError(err)) return events.map(() => ({ status: "refused", detail: describeDataError(err) }));
+      throw err;
+    }
+    // One bad row must not fail its neighbours: write them one by one to find it.
+    const outcomes = new Map<string, WriteOutcome>();
+    for (const e of unique) {
+      const [outcome] = await writeBatch(db, events.filter((x) => x.source === e.source && x.eventId === e.eventId));
+      outcomes.set(key(e.source, e.eventId), outcome!);
+    }
+    return events.map((e, i) => {
+      const outcome = outcomes.get(key(e.source, e.eventId))!;
+      return firstIndex.get(key(e.source, e.eventId)) === i || outcome.status === "refused"
+        ? outcome
+        : { status: "duplicate", id: (outcome as { id: string }).id };
+    });
+  }
+
+  const byKey = new Map(rows.map((r) => [key(r.source, r.event_id), r]));
+  return events.map((e, i) => {
+    const row = byKey.get(key(e.source, e.eventId))!;
+    const first = firstIndex.get(key(e.source, e.eventId)) === i;
+    return { status: first && row.inserted ? "received" : "duplicate", id: row.id };
+  });
+}
+
+function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: NewEvent) => number): Promise<Returned[]> {
+  return db.query<Returned>(insertSql, [
+    events.map((e) => e.source),
+    events.map((e) => e.eventId),
+    events.map((e) => e.eventType),
+    events.map((e) => e.payloadJson),
+    events.map((e) => e.rawBody),
+    events.map((e) => JSON.stringify(e.headers)),
+    events.map((e) => e.secretIndex),
+    events.map(copiesOf),
+  ]);
+}
+
+/** SQLSTATE class 22 (data exception): the row's content, not the store, is at fault. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("22");
+}
+
+function describeDataError(err: unknown): string {
+  return `PostgreSQL refused the payload: ${(err as Error).message}`;
+}
+
+export type EventWriter = {
+  write(event: NewEvent): Promise<WriteOutcome>;
+  /** Resolves when nothing is waiting or being written (for shutdown). */
+  drain(): Promise<void>;
+};
+
+type Waiting = { event: NewEvent; resolve: (o: WriteOutcome) => void; reject: (e: unknown) => void };
+
+/**
+ * Natural batching: when no batch is being written, a request is written at once (no added latency
+ * when idle); while `concurrency` batches are in flight, arrivals queue and go together in the next one.
+ */
+export function createEventWriter(db: Executor, { concurrency = 2, maxBatch = 500 } = {}): EventWriter {
+  let waiting: Waiting[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+  let idle: (() => void)[] = [];
+
+  const flush = () => {
+    scheduled = false;
+    while (inFlight < concurrency && waiting.length > 0) {
+      const batch = waiting.slice(0, maxBatch);
+      waiting = waiting.slice(batch.length);
+      inFlight++;
+      writeBatch(db, batch.map((w) => w.event))
+        .then(
+          (outcomes) => batch.forEach((w, i) => w.resolve(outcomes[i]!)),
+          (err: unknown) => batch.forEach((w) => w.reject(err)),
+        )
+        .finally(() => {
+          inFlight--;
+          if (waiting.length > 0) flush();
+          else if (inFlight === 0) idle.splice(0).forEach((f) => f());
+        });
+    }
+  };
+
+  return {
+    write: (event) =>
+      new Promise<WriteOutcome>((resolve, reject) => {
+        waiting.push({ event, resolve, reject });
+        // Gather what arrives in the same tick before deciding.
+        if (!scheduled && inFlight < concurrency) {
+          scheduled = true;
+          queueMicrotask(flush);
+        }
+      }),
+    drain: () => (inFlight === 0 && waiting.length === 0 ? Promise.resolve() : new Promise((r) => idle.push(r))),
+  };
+}
