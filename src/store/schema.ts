@@ -36,7 +36,10 @@ export const webhookEvents = pgTable(
     secretIndex: smallint("secret_index").notNull(),
     processed: boolean("processed").notNull().default(false),
     status: text("status").$type<EventStatus>().notNull().default("pending"),
+    /** Handler attempts so far, all runs included (the admin shows this). */
     attempts: integer("attempts").notNull().default(0),
+    /** `attempts` when the event was last (re)queued: a replay gets a fresh MAX_ATTEMPTS budget. */
+    attemptsBase: integer("attempts_base").notNull().default(0),
     nextAttemptAt: tz("next_attempt_at").notNull().defaultNow(),
     lockedAt: tz("locked_at"),
     lockedBy: text("locked_by"),

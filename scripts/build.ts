@@ -1,0 +1,14 @@
+// `npm run build`: one executable, dist/hookport, with everything inside (migrations, PGlite's wasm and
+// data, the data-directory template, views, static files, the worker entry). Same command in CI and the Dockerfile.
+import { $ } from "bun";
+import { existsSync, statSync } from "node:fs";
+
+const root = new URL("..", import.meta.url).pathname;
+const entrypoints = ["src/main.ts", "src/queue/worker-entry.ts"].filter((e) => existsSync(root + e));
+const target = process.env.HOOKPORT_TARGET ? [`--target=${process.env.HOOKPORT_TARGET}`] : [];
+
+await $`bun scripts/make-template.ts`.cwd(root);
+const started = performance.now();
+await $`bun build --compile --minify --sourcemap ${target} ${entrypoints} --outfile dist/hookport`.cwd(root).quiet();
+const size = statSync(root + "dist/hookport").size;
+console.log(`dist/hookport: ${(size / 1024 / 1024).toFixed(1)} MiB, built in ${Math.round(performance.now() - started)} ms`);

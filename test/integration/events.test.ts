@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createEventWriter, writeBatch, type NewEvent } from "../../src/store/events.ts";
+import { createTestStore, storeKinds, type TestStore } from "../support/stores.ts";
+
+const event = (eventId: string, payloadJson = `{"id":"${eventId}","object":"event","type":"x"}`): NewEvent => ({
+  source: "stripe",
+  eventId,
+  eventType: "x",
+  payloadJson,
+  rawBody: payloadJson,
+  headers: { "content-type": "application/json" },
+  secretIndex: 0,
+});
+
+for (const kind of storeKinds) {
+  describe(`events on the ${kind} store`, () => {
+    let store: TestStore;
+    beforeAll(async () => {
+      store = await createTestStore(kind);
+    });
+    afterAll(() => store.close());
+
+    test("stores a new event once and counts a redelivery as a duplicate", async () => {
+      const [first] = await writeBatch(store.db, [event("evt_a")]);
+      const [again] = await writeBatch(store.db, [event("evt_a")]);
+      expect(first).toEqual({ status: "received", id: expect.any(String) });
+      expect(again).toEqual({ status: "duplicate", id: (first as { id: string }).id });
+      const [row] = await store.db.query<{ duplicate_count: number; status: string; payload: unknown; processed: boolean }>(
+        "select duplicate_count, status, payload, processed from webhook_events where event_id = 'evt_a'",
+      );
+      expect(row).toEqual({ duplicate_count: 1, status: "pending", payload: { id: "evt_a", object: "event", type: "x" }, processed: false });
+    });
+
+    test("answers each copy of one id inside a batch: one received, the rest duplicate", async () => {
+      const outcomes = await writeBatch(store.db, [event("evt_b"), event("evt_c"), event("evt_b")]);
+      expect(outcomes.map((o) => o.status)).toEqual(["received", "received", "duplicate"]);
+      const [row] = await store.db.query<{ duplicate_count: number }>("select duplicate_count from webhook_events where event_id = 'evt_b'");
+      expect(row?.duplicate_count).toBe(1);
+    });
+
+    test("a row that jsonb refuses does not fail its neighbours", async () => {
+      const bad = event("evt_bad", '{"id":"evt_bad","object":"event","type":"x","note":"nul \\u0000 here"}');
+      const outcomes = await writeBatch(store.db, [event("evt_d"), bad, event("evt_e")]);
+      expect(outcomes.map((o) => o.status)).toEqual(["received", "refused", "received"]);
+      const rows = await store.db.query("select 1 from webhook_events where event_id = 'evt_bad'");
+      expect(rows).toHaveLength(0);
+    });
+
+    test("100 concurrent writes of one new event id make one row and one received answer", async () => {
+      const writer = createEventWriter(store.db);
+      const outcomes = await Promise.all(Array.from({ length: 100 }, () => writer.write(event("evt_race"))));
+      expect(outcomes.filter((o) => o.status === "received")).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status === "duplicate")).toHaveLength(99);
+      const [row] = await store.db.query<{ n: number; d: number }>(
+        "select count(*)::int as n, max(duplicate_count) as d from webhook_events where event_id = 'evt_race'",
+      );
+      expect(row).toEqual({ n: 1, d: 99 });
+    });
+  });
+}
