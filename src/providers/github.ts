@@ -16,6 +16,8 @@ export async function verifyGithub({ body, header, secrets }: VerifyInput): Prom
   if (!/^sha256=[0-9a-f]{64}$/.test(signature)) {
     return reject("bad-signature", 'X-Hub-Signature-256 must be "sha256=" and 64 hex digits');
   }
+  // @octokit/webhooks-methods' verify() throws on an empty payload; GitHub never sends one.
+  if (body.byteLength === 0) return reject("bad-body", "the body is empty: GitHub always sends the event as JSON");
   const text = decoder.decode(body);
   let secretIndex = -1;
   for (const [i, secret] of secrets.entries()) {

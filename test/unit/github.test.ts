@@ -151,6 +151,13 @@ describe("verifyGithub", () => {
     });
   }
 
+  // @octokit/webhooks-methods' verify() throws a TypeError for an empty payload, which the route
+  // turned into a 500: a bad body from outside must be a 400.
+  test("rejects an empty body with a well-formed signature instead of throwing", async () => {
+    const headers = { ...(await githubHeaders(push)), "x-hub-signature-256": "sha256=" + createHmac("sha256", secret).update("").digest("hex") };
+    expect(await verify("", headers)).toMatchObject({ ok: false, reason: "bad-body" });
+  });
+
   test("accepts the first captured example of every event GitHub documents", async () => {
     const failures: string[] = [];
     for (const { name, examples: list } of examples) {
