@@ -1,0 +1,152 @@
+// parseConfig: defaults from CONTRACT.md, every problem named with the variable and what it got, secrets never echoed.
+import { describe, expect, test } from "bun:test";
+import { availableParallelism } from "node:os";
+import { defaults, parseConfig, type Config } from "../../src/config.ts";
+
+function ok(env: Record<string, string>): Config {
+  const result = parseConfig(env);
+  if (!result.ok) throw new Error(`expected a config, got problems: ${result.problems.join("; ")}`);
+  return result.config;
+}
+
+function problems(env: Record<string, string>): string[] {
+  const result = parseConfig(env);
+  if (result.ok) throw new Error("expected problems, got a config");
+  return result.problems;
+}
+
+describe("parseConfig", () => {
+  test("an empty environment gives the contract's defaults", () => {
+    expect(ok({})).toMatchObject({
+      port: 3000,
+      host: "0.0.0.0",
+      databaseUrl: null,
+      dataDir: "./data",
+      secrets: { stripe: [], github: [] },
+      stripeToleranceSeconds: 300,
+      adminToken: null,
+      workers: availableParallelism(),
+      maxAttempts: 8,
+      maxBodyBytes: 26_214_400,
+      logLevel: "info",
+    });
+  });
+
+  test("every entry of the defaults table is the value used when its variable is unset", () => {
+    const config = ok({}) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(defaults)) {
+      const key = name.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+      expect({ [name]: config[key] }).toEqual({ [name]: value });
+    }
+  });
+
+  test("empty and blank values count as unset", () => {
+    expect(ok({ PORT: "", HOST: " ", DATA_DIR: "", DATABASE_URL: "  ", ADMIN_TOKEN: "", STRIPE_WEBHOOK_SECRET: " , " })).toEqual(ok({}));
+  });
+
+  test("reads every variable it knows", () => {
+    const config = ok({
+      PORT: "8080",
+      HOST: "127.0.0.1",
+      DATABASE_URL: "postgresql://u:p@db:5432/hookport",
+      DATA_DIR: "/var/lib/hookport",
+      STRIPE_TOLERANCE_SECONDS: "60",
+      ADMIN_TOKEN: "0123456789abcdef",
+      WORKERS: "3",
+      MAX_ATTEMPTS: "2",
+      MAX_BODY_BYTES: "2048",
+      LOG_LEVEL: "debug",
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: "127.0.0.1",
+      databaseUrl: "postgresql://u:p@db:5432/hookport",
+      dataDir: "/var/lib/hookport",
+      stripeToleranceSeconds: 60,
+      adminToken: "0123456789abcdef",
+      workers: 3,
+      maxAttempts: 2,
+      maxBodyBytes: 2048,
+      logLevel: "debug",
+    });
+  });
+
+  test("splits comma-separated secrets, trims them and drops empty entries, keeping their order", () => {
+    const config = ok({ STRIPE_WEBHOOK_SECRET: " whsec_old , whsec_new,,", GITHUB_WEBHOOK_SECRET: "first,  second " });
+    expect(config.secrets).toEqual({ stripe: ["whsec_old", "whsec_new"], github: ["first", "second"] });
+  });
+
+  test("the config is frozen", () => {
+    const config = ok({ STRIPE_WEBHOOK_SECRET: "whsec_a" });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.secrets)).toBe(true);
+  });
+
+  test('refuses STRIPE_TOLERANCE_SECONDS="5m", naming the variable and the value', () => {
+    expect(problems({ STRIPE_TOLERANCE_SECONDS: "5m" })).toEqual([
+      'STRIPE_TOLERANCE_SECONDS must be a whole number of seconds from 1 to 86400 (got "5m")',
+    ]);
+  });
+
+  for (const [name, value] of [
+    ["PORT", "abc"],
+    ["PORT", "70000"],
+    ["PORT", "-1"],
+    ["PORT", "80.5"],
+    ["STRIPE_TOLERANCE_SECONDS", "0"],
+    ["STRIPE_TOLERANCE_SECONDS", "1e3"],
+    ["WORKERS", "0"],
+    ["WORKERS", "many"],
+    ["MAX_ATTEMPTS", "0"],
+    ["MAX_ATTEMPTS", "eight"],
+    ["MAX_BODY_BYTES", "25MB"],
+    ["MAX_BODY_BYTES", "10"],
+    ["HANDLER_TIMEOUT_MS", "0x10"],
+  ] as const) {
+    test(`refuses ${name}="${value}" and says what it got`, () => {
+      const [problem, ...rest] = problems({ [name]: value });
+      expect(rest).toEqual([]);
+      expect(problem).toStartWith(`${name} must be`);
+      expect(problem).toContain(`(got "${value}")`);
+    });
+  }
+
+  test("refuses an unknown LOG_LEVEL", () => {
+    expect(problems({ LOG_LEVEL: "verbose" })).toEqual(['LOG_LEVEL must be one of debug, info, warn, error (got "verbose")']);
+  });
+
+  test("refuses a Stripe secret that is not a whsec_ signing secret, naming its position, never its value", () => {
+    const [problem, ...rest] = problems({ STRIPE_WEBHOOK_SECRET: "whsec_good,sk_live_51Hsecretkey" });
+    expect(rest).toEqual([]);
+    expect(problem).toStartWith("STRIPE_WEBHOOK_SECRET");
+    expect(problem).toContain("#2");
+    expect(problem).toContain("whsec_");
+    expect(problem).not.toContain("sk_live_51Hsecretkey");
+    expect(problem).not.toContain("whsec_good");
+  });
+
+  test("refuses a DATABASE_URL that is not postgres://, without echoing its password", () => {
+    const [problem] = problems({ DATABASE_URL: "mysql://admin:hunter2@db/hookport" });
+    expect(problem).toStartWith("DATABASE_URL must start with postgres://");
+    expect(problem).toContain("mysql://***@db/hookport");
+    expect(problem).not.toContain("hunter2");
+  });
+
+  test("refuses a short ADMIN_TOKEN by its length, never its value", () => {
+    const [problem] = problems({ ADMIN_TOKEN: "letmein" });
+    expect(problem).toStartWith("ADMIN_TOKEN must be at least 16 characters (got 7)");
+    expect(problem).not.toContain("letmein");
+  });
+
+  test("reports every problem at once", () => {
+    const all = problems({ PORT: "abc", STRIPE_TOLERANCE_SECONDS: "5m", LOG_LEVEL: "loud", STRIPE_WEBHOOK_SECRET: "nope" });
+    expect(all).toHaveLength(4);
+    for (const name of ["PORT", "STRIPE_TOLERANCE_SECONDS", "LOG_LEVEL", "STRIPE_WEBHOOK_SECRET"]) {
+      expect(all.some((p) => p.startsWith(name))).toBe(true);
+    }
+  });
+
+  test("a missing secret is not a problem: that source is simply disabled", () => {
+    expect(ok({ STRIPE_WEBHOOK_SECRET: "whsec_only_stripe" }).secrets).toEqual({ stripe: ["whsec_only_stripe"], github: [] });
+  });
+});
