@@ -18,10 +18,12 @@ export type ReceiveDeps = {
   metrics: Metrics;
   /** Unix seconds; injectable for tests. */
   now?: () => number;
+  /** How long to wait for the commit before answering 503; injectable so tests need not wait 9 s. */
+  storeTimeoutMs?: number;
 };
 
 // The contract promises senders an answer within 10 s when the store is stuck, so they retry.
-const storeTimeoutMs = 9_000;
+const defaultStoreTimeoutMs = 9_000;
 const decoder = new TextDecoder();
 
 export function webhookRoutes(deps: ReceiveDeps) {
@@ -69,7 +71,7 @@ export async function receiveWebhook(deps: ReceiveDeps, source: string, request:
         headers: keptHeaders(provider, request.headers),
         secretIndex: verification.secretIndex,
       }),
-      storeTimeoutMs,
+      deps.storeTimeoutMs ?? defaultStoreTimeoutMs,
     );
   } catch (err) {
     log.error("store unavailable", { err, eventId: verification.eventId });

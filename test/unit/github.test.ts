@@ -107,7 +107,7 @@ describe("verifyGithub", () => {
   });
 
   test("takes the event type from X-GitHub-Event verbatim (pull_request, not pull_request.opened)", async () => {
-    const pr = JSON.stringify(examples.find((d) => d.name === "pull_request")!.examples.find((e) => e.action === "opened"));
+    const pr = JSON.stringify(examples.find((d) => d.name === "pull_request")!.examples.find((e) => "action" in e && e.action === "opened"));
     expect(await verify(pr, await githubHeaders(pr, secret, "pull_request"))).toMatchObject({ ok: true, eventType: "pull_request" });
   });
 
