@@ -3,7 +3,6 @@
 // Skipped when the stamp (PGlite version + migration hashes) is unchanged. Runs before start, test, build.
 import { PGlite } from "@electric-sql/pglite";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import pglitePackage from "@electric-sql/pglite/package.json";
 import { migrations } from "../src/generated/migrations.ts";
 import { migrate } from "../src/store/migrations.ts";
 import { wrapPglite } from "../src/store/pglite.ts";
@@ -11,7 +10,8 @@ import { wrapPglite } from "../src/store/pglite.ts";
 const dir = new URL("../.cache/", import.meta.url).pathname;
 const target = dir + "pglite-template.tar.gz";
 const stampFile = dir + "pglite-template.stamp";
-const stamp = JSON.stringify({ pglite: pglitePackage.version, migrations: migrations.map((m) => m.hash) });
+const pgliteVersion = JSON.parse(readFileSync(new URL("../node_modules/@electric-sql/pglite/package.json", import.meta.url), "utf8")).version;
+const stamp = JSON.stringify({ pglite: pgliteVersion, migrations: migrations.map((m) => m.hash) });
 
 if (existsSync(target) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) process.exit(0);
 

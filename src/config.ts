@@ -12,6 +12,8 @@ export type Config = Readonly<{
   stripeToleranceSeconds: number;
   adminToken: string | null;
   workers: number;
+  /** Jobs one worker thread runs at a time (handlers mostly wait on I/O). */
+  workerConcurrency: number;
   maxAttempts: number;
   maxBodyBytes: number;
   handlerTimeoutMs: number;
@@ -34,6 +36,7 @@ export const defaults = {
   STRIPE_TOLERANCE_SECONDS: 300,
   MAX_ATTEMPTS: 8,
   MAX_BODY_BYTES: 26_214_400,
+  WORKER_CONCURRENCY: 4,
   HANDLER_TIMEOUT_MS: 30_000,
   RETRY_BASE_MS: 1_000,
   POLL_INTERVAL_MS: 1_000,
@@ -88,6 +91,7 @@ export function parseConfig(env: Env): ConfigResult {
     stripeToleranceSeconds: int("STRIPE_TOLERANCE_SECONDS", defaults.STRIPE_TOLERANCE_SECONDS, 1, 86_400, "seconds"),
     adminToken,
     workers: int("WORKERS", availableParallelism(), 1, 256, "threads"),
+    workerConcurrency: int("WORKER_CONCURRENCY", defaults.WORKER_CONCURRENCY, 1, 256, "jobs"),
     maxAttempts: int("MAX_ATTEMPTS", defaults.MAX_ATTEMPTS, 1, 100, "attempts"),
     maxBodyBytes: int("MAX_BODY_BYTES", defaults.MAX_BODY_BYTES, 1_024, 1_073_741_824, "bytes"),
     handlerTimeoutMs: int("HANDLER_TIMEOUT_MS", defaults.HANDLER_TIMEOUT_MS, 10, 3_600_000, "milliseconds"),

@@ -34,3 +34,11 @@ export function listen(fetch: (request: Request) => Response | Promise<Response>
 }
 
 export { version } from "../package.json";
+
+/**
+ * The handler worker's entry. Inside the executable a worker is addressed by its entrypoint path
+ * relative to the bundle root (src/), as Bun's executables doc ("Worker") describes; from source, by URL.
+ */
+export const handlerWorkerEntry: string | URL = import.meta.url.includes("/$bunfs/")
+  ? "./queue/worker-entry.ts"
+  : new URL("./queue/worker-entry.ts", import.meta.url);

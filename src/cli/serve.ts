@@ -1,5 +1,5 @@
-// `hookport serve`: open the store, migrate, wire HTTP to the store (and later the queue), listen,
-// and shut down in order on SIGTERM/SIGINT.
+// `hookport serve`: open the store, migrate, start the queue, wire HTTP to both, listen, and shut
+// down in order on SIGTERM/SIGINT: stop taking requests, finish or release handlers, close the store.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Config } from "../config.ts";
@@ -7,7 +7,8 @@ import { buildApp } from "../http/app.ts";
 import { createLogger } from "../log.ts";
 import { createMetrics } from "../metrics.ts";
 import { providers } from "../providers/registry.ts";
-import { listen } from "../runtime.ts";
+import { startQueue } from "../queue/start-queue.ts";
+import { handlerWorkerEntry, listen } from "../runtime.ts";
 import { createEventWriter } from "../store/events.ts";
 import { migrate } from "../store/migrations.ts";
 import { openStore } from "../store/open.ts";
@@ -17,19 +18,22 @@ export async function serveCommand(config: Config): Promise<number> {
   const started = performance.now();
   const log = createLogger(config.logLevel);
   // Names this process's connections and leases, so other instances can tell when it has died.
-  const instance = `hookport:${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  // PostgreSQL keeps 63 bytes of application_name: keep the name well under that.
+  const instance = `hookport:${hostname().slice(0, 24)}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const db = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     applicationName: instance,
-    maxConnections: config.workers + 4,
+    // One per running job's transaction, plus room for ingest and the claim loop.
+    maxConnections: config.workers * config.workerConcurrency + 4,
   });
   await migrate(db);
 
   const adminToken = await resolveAdminToken(config, db, log);
   const metrics = createMetrics();
   const writer = createEventWriter(db, { concurrency: db.kind === "postgres" ? 2 : 1 });
-  const app = buildApp({ config, writer, wake: () => {}, log, metrics, ping: () => db.ping() });
+  const queue = await startQueue({ db, config, instance, log, metrics, entry: handlerWorkerEntry });
+  const app = buildApp({ config, writer, wake: () => queue.wake(), log, metrics, ping: () => db.ping() });
   const listener = listen(app.fetch, config.port, config.host, config.maxBodyBytes);
 
   for (const p of providers) {
@@ -54,6 +58,7 @@ export async function serveCommand(config: Config): Promise<number> {
     log.info("shutting down", { signal });
     await listener.stop();
     await writer.drain();
+    await queue.stop(config.shutdownTimeoutMs);
     await db.close();
     log.info("stopped");
     process.exit(0);

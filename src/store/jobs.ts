@@ -1,6 +1,129 @@
-// STORE: the event row as a job — claim, finish, fail, reclaim and requeue (graphile/worker's
-// getJobs/failJobs/resetLockedAt, one statement each).
-import type { Executor } from "./db.ts";
+// STORE: the event row as a job — claim, complete, fail, release, reclaim and requeue, one statement
+// each (graphile/worker's getJobs/completeJobs/failJobs/resetLockedAt). Every change after the claim
+// is fenced on the claim (locked_by and attempts), so a worker whose lease was lost cannot finish it.
+import type { Job } from "../queue/messages.ts";
+import type { Executor, Tx } from "./db.ts";
+
+export type Claim = { instance: string; limit: number };
+export type AttemptTiming = { worker: string | null; startedAt: Date; durationMs: number };
+
+/**
+ * Takes due events and marks them processing, counting the attempt now: an event whose handler
+ * kills the process still runs out of attempts. SKIP LOCKED lets several instances claim side by side.
+ */
+export async function claimDue(db: Executor, { instance, limit }: Claim): Promise<Job[]> {
+  const rows = await db.query<{ id: string; source: string; event_id: string; event_type: string; payload: string; attempts: number }>(
+    `with due as (
+       select id from webhook_events
+        where status in ('pending', 'failed') and next_attempt_at <= now()
+        order by next_attempt_at, id
+        limit $1
+        for update skip locked
+     )
+     update webhook_events e
+        set status = 'processing', attempts = e.attempts + 1, locked_at = now(), locked_by = $2
+       from due where e.id = due.id
+     returning e.id::text as id, e.source, e.event_id, e.event_type, e.payload::text as payload, e.attempts`,
+    [limit, instance],
+  );
+  return rows.map((r) => ({ id: r.id, source: r.source, eventId: r.event_id, eventType: r.event_type, payloadJson: r.payload, attempt: r.attempts }));
+}
+
+const attemptColumns = "(webhook_event_id, attempt, outcome, error, note, worker, started_at, duration_ms)";
+
+/** Marks the job processed inside its own transaction, then commits. False (rolled back) if the lease was lost. */
+export async function completeJob(tx: Tx, instance: string, job: Job, note: string | null, timing: AttemptTiming): Promise<boolean> {
+  const rows = await tx.query(
+    `with done as (
+       update webhook_events
+          set status = 'processed', processed = true, processed_at = now(), note = $4,
+              last_error = null, locked_at = null, locked_by = null
+        where id = $1 and locked_by = $2 and attempts = $3 and status = 'processing'
+        returning id, attempts
+     )
+     insert into webhook_attempts ${attemptColumns}
+     select id, attempts, 'processed', null, $4, $5, $6, $7 from done
+     returning 1`,
+    [job.id, instance, job.attempt, note, timing.worker, timing.startedAt.toISOString(), timing.durationMs],
+  );
+  if (rows.length === 0) {
+    await tx.rollback();
+    return false;
+  }
+  await tx.commit();
+  return true;
+}
+
+/** Records a failed attempt: `failed` with its next try after `delayMs`, or `dead` once out of attempts. */
+export async function failJob(
+  db: Executor,
+  instance: string,
+  job: Job,
+  error: string,
+  { maxAttempts, delayMs, ...timing }: AttemptTiming & { maxAttempts: number; delayMs: number },
+): Promise<"failed" | "dead" | "lost"> {
+  const [row] = await db.query<{ outcome: "failed" | "dead" }>(
+    `with f as (
+       update webhook_events
+          set status = case when attempts - attempts_base >= $5 then 'dead' else 'failed' end,
+              next_attempt_at = now() + $6::int * interval '1 millisecond',
+              last_error = $4, locked_at = null, locked_by = null
+        where id = $1 and locked_by = $2 and attempts = $3 and status = 'processing'
+        returning id, attempts, status
+     )
+     insert into webhook_attempts ${attemptColumns}
+     select id, attempts, status, $4, null, $7, $8, $9 from f
+     returning outcome`,
+    [job.id, instance, job.attempt, error, maxAttempts, delayMs, timing.worker, timing.startedAt.toISOString(), timing.durationMs],
+  );
+  return row?.outcome ?? "lost";
+}
+
+/** Gives a job back without spending its attempt (its worker was stopped for a reason not its own). */
+export async function releaseJob(db: Executor, instance: string, job: Job, reason: string, timing: AttemptTiming): Promise<void> {
+  await db.query(
+    `with r as (
+       update webhook_events
+          set status = 'pending', attempts = attempts - 1, next_attempt_at = now(), locked_at = null, locked_by = null
+        where id = $1 and locked_by = $2 and attempts = $3 and status = 'processing'
+        returning id
+     )
+     insert into webhook_attempts ${attemptColumns}
+     select id, $3, 'released', $4, null, $5, $6, $7 from r`,
+    [job.id, instance, job.attempt, reason, timing.worker, timing.startedAt.toISOString(), timing.durationMs],
+  );
+}
+
+/**
+ * Takes back events left `processing` by an instance that is gone. An owner is gone when no session
+ * on the server carries its name (each instance names its connections with application_name; PGlite
+ * has one process, so any other owner is a previous run), or when the lease is far older than any
+ * handler may run. Returns how many were taken back; they count as failed attempts.
+ */
+export async function reclaimOrphans(db: Executor, instance: string, { leaseMs, maxAttempts }: { leaseMs: number; maxAttempts: number }): Promise<number> {
+  const rows = await db.query(
+    `with orphans as (
+       select id, locked_at, locked_by from webhook_events w
+        where status = 'processing'
+          and (locked_at < now() - $2::int * interval '1 millisecond'
+               or (locked_by is distinct from $1
+                   and not exists (select 1 from pg_stat_activity a where a.application_name = w.locked_by)))
+        for update skip locked
+     ), r as (
+       update webhook_events e
+          set status = case when e.attempts - e.attempts_base >= $3 then 'dead' else 'failed' end,
+              next_attempt_at = now(), locked_at = null, locked_by = null,
+              last_error = 'interrupted: the instance handling it stopped (' || coalesce(o.locked_by, '?') || ')'
+         from orphans o where e.id = o.id
+       returning e.id, e.attempts, e.status, e.last_error, o.locked_at, o.locked_by
+     )
+     insert into webhook_attempts ${attemptColumns}
+     select id, attempts, status, last_error, null, locked_by, locked_at, (extract(epoch from now() - locked_at) * 1000)::int from r
+     returning 1`,
+    [instance, leaseMs, maxAttempts],
+  );
+  return rows.length;
+}
 
 /**
  * Puts events back to `pending`, due now, with a fresh MAX_ATTEMPTS budget; their attempts and the

@@ -1,0 +1,13 @@
+// Types for files imported `with { type: "file" }` (Bun gives their path, inside the executable when compiled).
+declare module "*.wasm" {
+  const path: string;
+  export default path;
+}
+declare module "*.data" {
+  const path: string;
+  export default path;
+}
+declare module "*.tar.gz" {
+  const path: string;
+  export default path;
+}

@@ -1,0 +1,56 @@
+// HANDLE: built-in GitHub handlers: a log of pushes and a pull-request mirror with its action history.
+import type { EventPayloadMap } from "@octokit/webhooks-types";
+import { sql } from "drizzle-orm";
+import { githubPullRequests, githubPushes } from "../store/schema.ts";
+import { defineHandlers } from "./registry.ts";
+
+export const githubHandlers = defineHandlers<EventPayloadMap>("github")
+  .on("ping", (_event, { note }) => note("pong"))
+  .on("push", async (event, { tx, event: meta, note }) => {
+    const ref = event.ref;
+    const inserted = await tx
+      .insert(githubPushes)
+      .values({
+        deliveryId: meta.eventId,
+        repository: event.repository.full_name,
+        branch: ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null,
+        headCommitId: event.head_commit?.id ?? null,
+        headCommitMessage: event.head_commit?.message ?? null,
+        pusher: event.pusher?.name ?? null,
+        commitCount: event.commits?.length ?? 0,
+      })
+      // A redelivery of the same push (same X-GitHub-Delivery) adds nothing.
+      .onConflictDoNothing({ target: githubPushes.deliveryId })
+      .returning({ id: githubPushes.id });
+    if (inserted.length === 0) note("push already recorded");
+  })
+  .on("pull_request", async (event, { tx, event: meta }) => {
+    const pr = event.pull_request;
+    const entry = { action: event.action, deliveryId: meta.eventId, at: pr.updated_at };
+    const t = githubPullRequests;
+    await tx
+      .insert(t)
+      .values({
+        repository: event.repository.full_name,
+        number: pr.number,
+        title: pr.title,
+        state: pr.state,
+        merged: pr.merged ?? false,
+        actions: [entry],
+        updatedAt: new Date(pr.updated_at),
+      })
+      .onConflictDoUpdate({
+        target: [t.repository, t.number],
+        set: {
+          // Fields follow the newest pull_request.updated_at; an older delivery only adds to the history.
+          title: sql`case when excluded.updated_at >= ${t.updatedAt} then excluded.title else ${t.title} end`,
+          state: sql`case when excluded.updated_at >= ${t.updatedAt} then excluded.state else ${t.state} end`,
+          merged: sql`case when excluded.updated_at >= ${t.updatedAt} then excluded.merged else ${t.merged} end`,
+          updatedAt: sql`greatest(excluded.updated_at, ${t.updatedAt})`,
+          // Append once per delivery, kept in time order.
+          actions: sql`case when ${t.actions} @> jsonb_build_array(jsonb_build_object('deliveryId', ${meta.eventId}::text))
+            then ${t.actions}
+            else (select jsonb_agg(a order by a->>'at') from jsonb_array_elements(${t.actions} || excluded.actions) a) end`,
+        },
+      });
+  });

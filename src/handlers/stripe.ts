@@ -1,0 +1,132 @@
+// HANDLE: built-in Stripe handlers: paid orders and a subscription mirror that only moves forward.
+import { and, eq, ne, sql } from "drizzle-orm";
+import type Stripe from "stripe";
+import { orders, stripeInvoices, stripeSubscriptions } from "../store/schema.ts";
+import { defineHandlers, type HandlerContext } from "./registry.ts";
+
+type StripeEvents = { [E in Stripe.Event as E["type"]]: E };
+
+/**
+ * Events arrive out of order, so a mirror row records the ordering key of the event that last
+ * changed it and refuses older ones. Key: the event's `created` (one-second resolution), then a rank
+ * that breaks same-second ties in lifecycle order — created < updated/payment_failed < deleted —
+ * because Stripe emits one change's events within the same second and a later stage never precedes
+ * an earlier one. Two `updated` events in the same second cannot be ordered from the payload; the one
+ * applied last wins (the key compares with >=), which is what Stripe's docs advise: refetch when it matters.
+ */
+const rank = { "customer.subscription.created": 0, "customer.subscription.updated": 1, "invoice.payment_failed": 1, "customer.subscription.deleted": 2 } as const;
+
+const seconds = (unix: number | null | undefined) => (unix ? new Date(unix * 1000) : null);
+
+export const stripeHandlers = defineHandlers<StripeEvents>("stripe")
+  .on("checkout.session.completed", markOrderPaid)
+  .on("customer.subscription.created", mirrorSubscription)
+  .on("customer.subscription.updated", mirrorSubscription)
+  .on("customer.subscription.deleted", mirrorSubscription)
+  .on("invoice.payment_failed", recordFailedInvoice);
+
+async function markOrderPaid(event: Stripe.CheckoutSessionCompletedEvent, { tx, note }: HandlerContext) {
+  const session = event.data.object;
+  // Matching on status makes a repeat a no-op; paid_at comes from the event, so a retry writes the same value.
+  const paid = await tx
+    .update(orders)
+    .set({ status: "paid", paidAt: seconds(event.created), updatedAt: new Date() })
+    .where(and(eq(orders.stripeSessionId, session.id), ne(orders.status, "paid")))
+    .returning({ id: orders.id });
+  if (paid.length > 0) return;
+  const [existing] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.stripeSessionId, session.id));
+  note(existing ? `order for ${session.id} was already paid` : `no order with stripe_session_id ${session.id}`);
+}
+
+type SubscriptionEvent =
+  | Stripe.CustomerSubscriptionCreatedEvent
+  | Stripe.CustomerSubscriptionUpdatedEvent
+  | Stripe.CustomerSubscriptionDeletedEvent;
+
+async function mirrorSubscription(event: SubscriptionEvent, { tx, note }: HandlerContext) {
+  const sub = event.data.object;
+  const deleted = event.type === "customer.subscription.deleted";
+  // API versions from 2025-03-31 keep the period on the items; older ones on the subscription.
+  const periodEnd = (sub as { current_period_end?: number }).current_period_end ?? sub.items?.data?.[0]?.current_period_end;
+  const row = {
+    id: sub.id,
+    customer: typeof sub.customer === "string" ? sub.customer : sub.customer.id,
+    status: deleted ? "canceled" : sub.status,
+    currentPeriodEnd: seconds(periodEnd),
+    canceledAt: seconds(sub.canceled_at) ?? (deleted ? seconds(event.created) : null),
+    lastEventCreated: event.created,
+    lastEventRank: rank[event.type],
+    lastEventId: event.id,
+    updatedAt: new Date(),
+  };
+  const applied = await upsertForward(tx, row);
+  if (!applied) note(`older than the mirror's last change: ${sub.id} left as it was`);
+}
+
+async function recordFailedInvoice(event: Stripe.InvoicePaymentFailedEvent, { tx, note }: HandlerContext) {
+  const invoice = event.data.object;
+  const legacy = invoice as { subscription?: string | { id: string } | null };
+  const subscription =
+    invoice.parent?.subscription_details?.subscription ?? legacy.subscription ?? null;
+  const subscriptionId = typeof subscription === "string" ? subscription : (subscription?.id ?? null);
+  const customer = typeof invoice.customer === "string" ? invoice.customer : (invoice.customer?.id ?? null);
+  await tx
+    .insert(stripeInvoices)
+    .values({
+      id: invoice.id!,
+      subscriptionId,
+      customer,
+      status: "payment_failed",
+      amountDue: invoice.amount_due,
+      currency: invoice.currency,
+      attemptCount: invoice.attempt_count,
+      failedAt: seconds(event.created),
+      eventId: event.id,
+    })
+    .onConflictDoUpdate({
+      target: stripeInvoices.id,
+      set: { status: "payment_failed", attemptCount: invoice.attempt_count, failedAt: seconds(event.created), eventId: event.id },
+    });
+  if (!subscriptionId || !customer) {
+    note("invoice has no subscription: recorded the invoice only");
+    return;
+  }
+  const applied = await upsertForward(tx, {
+    id: subscriptionId,
+    customer,
+    status: "past_due",
+    currentPeriodEnd: null,
+    canceledAt: null,
+    lastEventCreated: event.created,
+    lastEventRank: rank[event.type],
+    lastEventId: event.id,
+    updatedAt: new Date(),
+  }, { keepPeriod: true, unlessCanceled: true });
+  if (!applied) note(`subscription ${subscriptionId} has newer state: not marked past_due`);
+}
+
+type SubscriptionRow = typeof stripeSubscriptions.$inferInsert;
+
+/** Insert, or update only when this event's ordering key is not older than the row's. */
+async function upsertForward(tx: HandlerContext["tx"], row: SubscriptionRow, opts: { keepPeriod?: boolean; unlessCanceled?: boolean } = {}) {
+  const t = stripeSubscriptions;
+  const newer = sql`(excluded.last_event_created, excluded.last_event_rank) >= (${t.lastEventCreated}, ${t.lastEventRank})`;
+  const applied = await tx
+    .insert(t)
+    .values(row)
+    .onConflictDoUpdate({
+      target: t.id,
+      set: {
+        customer: sql`excluded.customer`,
+        status: sql`excluded.status`,
+        ...(opts.keepPeriod ? {} : { currentPeriodEnd: sql`excluded.current_period_end`, canceledAt: sql`excluded.canceled_at` }),
+        lastEventCreated: sql`excluded.last_event_created`,
+        lastEventRank: sql`excluded.last_event_rank`,
+        lastEventId: sql`excluded.last_event_id`,
+        updatedAt: sql`excluded.updated_at`,
+      },
+      setWhere: opts.unlessCanceled ? sql`${newer} and ${t.status} <> 'canceled'` : newer,
+    })
+    .returning({ id: t.id });
+  return applied.length > 0;
+}

@@ -1,0 +1,26 @@
+// QUEUE: the typed messages between the thread that owns the database and the handler worker threads.
+// Everything here must survive structured clone: plain data only.
+
+/** A claimed event as a worker sees it. The payload travels as text and is parsed on the worker. */
+export type Job = {
+  /** webhook_events.id */
+  id: string;
+  source: string;
+  eventId: string;
+  eventType: string;
+  payloadJson: string;
+  attempt: number;
+};
+
+export type QueryMethod = "all" | "execute";
+
+export type ToWorker =
+  | { type: "init"; logLevel: "debug" | "info" | "warn" | "error"; worker: string }
+  | { type: "run"; job: Job }
+  | { type: "query-result"; queryId: number; rows: unknown[] }
+  | { type: "query-error"; queryId: number; message: string; code?: string };
+
+export type FromWorker =
+  | { type: "query"; jobId: string; queryId: number; sql: string; params: unknown[]; method: QueryMethod }
+  | { type: "done"; jobId: string; note: string | null }
+  | { type: "failed"; jobId: string; error: string };

@@ -1,0 +1,98 @@
+// QUEUE: the loop that keeps workers busy. It knows no SQL and no HTTP: it is handed claim, run and
+// record functions (as pg-boss's Worker is handed fetch/onFetch/onError). wake() is called when an
+// event is stored; a slow poll picks up retries that fall due and anything another instance stored.
+import type { Logger } from "../log.ts";
+import type { Job } from "./messages.ts";
+import type { JobResult } from "./pool.ts";
+
+export type RunnerDeps = {
+  /** Jobs that can start now. */
+  free(): number;
+  claim(limit: number): Promise<Job[]>;
+  /** Runs the job's handler and records the outcome (completion inside its transaction, or failure). */
+  process(job: Job): Promise<JobResult>;
+  reclaim(): Promise<number>;
+  log: Logger;
+  pollIntervalMs: number;
+  reclaimIntervalMs: number;
+};
+
+export class Runner {
+  private pumping = false;
+  private again = false;
+  private stopping = false;
+  private inFlight = new Set<Promise<unknown>>();
+  private timers: ReturnType<typeof setInterval>[] = [];
+
+  constructor(private readonly deps: RunnerDeps) {}
+
+  async start(): Promise<void> {
+    await this.reclaim();
+    this.timers.push(setInterval(() => this.wake(), this.deps.pollIntervalMs));
+    this.timers.push(setInterval(() => void this.reclaim(), this.deps.reclaimIntervalMs));
+    this.wake();
+  }
+
+  /** Something may be due: claim as many as there are free workers. Cheap to call often. */
+  wake(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  /** Claims no more; waits up to `deadlineMs` for running handlers. Returns how many were still running. */
+  async stop(deadlineMs: number): Promise<number> {
+    this.stopping = true;
+    this.timers.forEach(clearInterval);
+    const deadline = new Promise((r) => setTimeout(r, deadlineMs));
+    await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+    return this.inFlight.size;
+  }
+
+  /** Resolves when every job started so far has been recorded. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async pump() {
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        const free = this.deps.free();
+        if (this.stopping || free <= 0) break;
+        const jobs = await this.deps.claim(free);
+        for (const job of jobs) this.track(job);
+        // A full claim means more may be due.
+        if (jobs.length === free) this.again = true;
+      } while (this.again && !this.stopping);
+    } catch (err) {
+      // The store is away; the poll tries again.
+      this.deps.log.error("claim failed", { err });
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private track(job: Job) {
+    const running: Promise<unknown> = this.deps
+      .process(job)
+      .catch((err: unknown) => this.deps.log.error("recording a job's outcome failed", { err, id: job.id }))
+      .finally(() => {
+        this.inFlight.delete(running);
+        if (!this.stopping) this.wake();
+      });
+    this.inFlight.add(running);
+  }
+
+  private async reclaim() {
+    try {
+      const n = await this.deps.reclaim();
+      if (n > 0) this.deps.log.info("took back events left processing by a stopped instance", { count: n });
+    } catch (err) {
+      this.deps.log.error("reclaim failed", { err });
+    }
+  }
+}
