@@ -1,0 +1,154 @@
+// The queue's guarantees, on both stores, with real worker threads and real transactions.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import type { Queue } from "../../src/queue/start-queue.ts";
+import { openPostgres } from "../../src/store/postgres.ts";
+import { requeueEvents, reclaimOrphans } from "../../src/store/jobs.ts";
+import { createTestStore, storeKinds, type TestStore } from "../support/stores.ts";
+import { eventStates, startTestQueue, storeEvents, waitForStatus } from "../support/queue.ts";
+
+for (const kind of storeKinds) {
+  describe(`queue on the ${kind} store`, () => {
+    let store: TestStore;
+    const queues: Queue[] = [];
+    const start = async (...args: Parameters<typeof startTestQueue> extends [unknown, ...infer R] ? R : never) => {
+      const q = await startTestQueue(store.db, ...args);
+      queues.push(q);
+      return q;
+    };
+    beforeEach(async () => {
+      store = await createTestStore(kind);
+    });
+    afterEach(async () => {
+      for (const q of queues.splice(0)) await q.stop(1_000);
+      await store.close();
+    });
+
+    test("a handler that writes and then throws leaves no write behind; the retry writes once", async () => {
+      await start();
+      const [id] = await storeEvents(store.db, "test", [{ eventType: "write_then_throw", payload: { sessionId: "cs_atomic", failUntilAttempt: 1 } }]);
+      const [state] = await waitForStatus(store.db, [id!], ["processed", "dead"]);
+      expect(state).toMatchObject({ status: "processed", attempts: 2 });
+      const rows = await store.db.query("select status from orders where stripe_session_id = 'cs_atomic'");
+      expect(rows).toEqual([{ status: "written" }]);
+      const attempts = await store.db.query("select attempt, outcome from webhook_attempts where webhook_event_id = $1 order by attempt", [id]);
+      expect(attempts).toEqual([
+        { attempt: 1, outcome: "failed" },
+        { attempt: 2, outcome: "processed" },
+      ]);
+    });
+
+    test("a poison event ends dead after MAX_ATTEMPTS with growing backoff, and other events keep flowing", async () => {
+      await start({ maxAttempts: 4, retryBaseMs: 40 });
+      const [poison] = await storeEvents(store.db, "test", [{ eventType: "always_throws", payload: {} }]);
+      const others = await storeEvents(store.db, "github", Array.from({ length: 5 }, () => ({ eventType: "ping", payload: { zen: "ok" } })));
+      await waitForStatus(store.db, others, ["processed"]);
+      const [dead] = await waitForStatus(store.db, [poison!], ["dead"]);
+      expect(dead).toMatchObject({ attempts: 4, last_error: expect.stringContaining("poison event") });
+      const starts = await store.db.query<{ started_at: string }>(
+        "select started_at from webhook_attempts where webhook_event_id = $1 order by attempt",
+        [poison],
+      );
+      const gaps = starts.slice(1).map((s, i) => Date.parse(s.started_at) - Date.parse(starts[i]!.started_at));
+      // base 40 ms, equal jitter: attempt n waits between 20·2^(n-1) and 40·2^(n-1) ms after its failure.
+      expect(gaps).toHaveLength(3);
+      gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(20 * 2 ** i));
+    });
+
+    test("a hanging handler and a spinning one lose their worker and end dead; others are processed meanwhile", async () => {
+      await start({ handlerTimeoutMs: 300, maxAttempts: 2, retryBaseMs: 10 });
+      const stuck = await storeEvents(store.db, "test", [
+        { eventType: "hangs", payload: {} },
+        { eventType: "spins", payload: {} },
+      ]);
+      const others = await storeEvents(store.db, "github", Array.from({ length: 10 }, () => ({ eventType: "ping", payload: {} })));
+      await waitForStatus(store.db, others, ["processed"]);
+      const states = await waitForStatus(store.db, stuck, ["dead"]);
+      for (const s of states) expect(s.last_error).toContain("timed out after 300 ms");
+    });
+
+    test("two runners and 120 events: each event is handled exactly once", async () => {
+      // On PostgreSQL the second runner is a second instance with its own connections.
+      const second = kind === "postgres" ? openPostgres({ url: store.url!, applicationName: "test:second", maxConnections: 10 }) : store.db;
+      try {
+        await start({}, "test:first");
+        queues.push(await startTestQueue(second, {}, "test:second"));
+        const ids = await storeEvents(
+          store.db,
+          "test",
+          Array.from({ length: 120 }, (_, i) => ({ eventType: "write", payload: { sessionId: `cs_race_${i}` } })),
+        );
+        for (const q of queues) q.wake();
+        await waitForStatus(store.db, ids, ["processed"]);
+        const [orders] = await store.db.query<{ n: number }>("select count(*)::int as n from orders where stripe_session_id like 'cs_race_%'");
+        expect(orders?.n).toBe(120);
+        const perEvent = await store.db.query<{ n: number }>(
+          "select count(*)::int as n from webhook_attempts where webhook_event_id = any($1::int8[]) group by webhook_event_id",
+          [ids],
+        );
+        expect(perEvent).toHaveLength(120);
+        expect(perEvent.every((r) => r.n === 1)).toBe(true);
+        const workers = await store.db.query<{ worker: string }>(
+          "select distinct worker from webhook_attempts where webhook_event_id = any($1::int8[])",
+          [ids],
+        );
+        expect(workers.length).toBeGreaterThanOrEqual(1);
+      } finally {
+        for (const q of queues.splice(0)) await q.stop(1_000);
+        if (second !== store.db) await second.close();
+      }
+    });
+
+    test("replay puts a processed event back with its history and runs it again", async () => {
+      await start();
+      const [id] = await storeEvents(store.db, "github", [{ eventType: "ping", payload: {} }]);
+      await waitForStatus(store.db, [id!], ["processed"]);
+      expect(await requeueEvents(store.db, [id!])).toEqual([id!]);
+      const [state] = await waitForStatus(store.db, [id!], ["processed"]);
+      expect(state?.attempts).toBe(2);
+      const attempts = await store.db.query("select attempt from webhook_attempts where webhook_event_id = $1 order by attempt", [id]);
+      expect(attempts).toEqual([{ attempt: 1 }, { attempt: 2 }]);
+    });
+
+    test("a replayed dead event gets a fresh MAX_ATTEMPTS budget", async () => {
+      await start({ maxAttempts: 2, retryBaseMs: 5 });
+      const [id] = await storeEvents(store.db, "test", [{ eventType: "always_throws", payload: {} }]);
+      await waitForStatus(store.db, [id!], ["dead"]);
+      await requeueEvents(store.db, [id!]);
+      const [state] = await waitForStatus(store.db, [id!], ["dead"]);
+      expect(state?.attempts).toBe(4);
+    });
+
+    test("an event left processing by a stopped instance is taken back; a live one's is not", async () => {
+      const [orphan, live] = await storeEvents(store.db, "github", [
+        { eventType: "ping", payload: {} },
+        { eventType: "ping", payload: {} },
+      ]);
+      const ownName = kind === "postgres" ? "hookport-test" : "test:me";
+      await store.db.query(
+        "update webhook_events set status = 'processing', attempts = 1, locked_at = now(), locked_by = case when id = $1 then 'hookport:gone:1' else $2 end where id = any($3::int8[])",
+        [orphan, ownName, [orphan, live]],
+      );
+      const taken = await reclaimOrphans(store.db, "test:me", { leaseMs: 60_000, maxAttempts: 8 });
+      expect(taken).toBe(1);
+      const states = await eventStates(store.db, [orphan!, live!]);
+      expect(states.map((s) => s.status)).toEqual(["failed", "processing"]);
+      expect(states[0]?.last_error).toContain("hookport:gone:1");
+    });
+
+    test("shutdown lets a running handler finish within the deadline, and releases one that does not", async () => {
+      const queue = await start();
+      const [quick, slow] = await storeEvents(store.db, "test", [
+        { eventType: "sleeps", payload: { ms: 150 } },
+        { eventType: "sleeps", payload: { ms: 5_000 } },
+      ]);
+      await waitForStatus(store.db, [quick!, slow!], ["processing"]);
+      queues.splice(queues.indexOf(queue), 1);
+      await queue.stop(600);
+      const states = await eventStates(store.db, [quick!, slow!]);
+      expect(states.map((s) => [s.status, s.attempts])).toEqual([
+        ["processed", 1],
+        ["pending", 0],
+      ]);
+    });
+  });
+}

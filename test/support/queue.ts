@@ -1,0 +1,60 @@
+// Helpers for queue tests: store events directly and wait for the queue to act on them.
+import { silentLogger } from "../../src/log.ts";
+import { startQueue, type Queue } from "../../src/queue/start-queue.ts";
+import type { Database } from "../../src/store/db.ts";
+import { writeBatch } from "../../src/store/events.ts";
+
+export const testWorkerEntry = new URL("./test-worker.ts", import.meta.url);
+
+export const fastConfig = {
+  workers: 2,
+  workerConcurrency: 4,
+  handlerTimeoutMs: 5_000,
+  maxAttempts: 3,
+  retryBaseMs: 20,
+  pollIntervalMs: 50,
+  logLevel: "error" as const,
+};
+
+export function startTestQueue(db: Database, overrides: Partial<typeof fastConfig> = {}, instance = `test:${crypto.randomUUID().slice(0, 8)}`): Promise<Queue> {
+  return startQueue({ db, config: { ...fastConfig, ...overrides }, instance, log: silentLogger, entry: testWorkerEntry });
+}
+
+let counter = 0;
+
+/** Stores events as the ingest path would; returns their row ids. */
+export async function storeEvents(db: Database, source: string, items: { eventType: string; payload: object; eventId?: string }[]): Promise<string[]> {
+  const outcomes = await writeBatch(
+    db,
+    items.map(({ eventType, payload, eventId }) => {
+      const json = JSON.stringify(payload);
+      return { source, eventId: eventId ?? `ev_${Date.now()}_${++counter}`, eventType, payloadJson: json, rawBody: json, headers: {}, secretIndex: 0 };
+    }),
+  );
+  return outcomes.map((o) => {
+    if (o.status !== "received") throw new Error(`expected a new event, got ${o.status}`);
+    return o.id;
+  });
+}
+
+export type EventState = { id: string; status: string; attempts: number; last_error: string | null; note: string | null };
+
+export async function eventStates(db: Database, ids: readonly string[]): Promise<EventState[]> {
+  return db.query<EventState>(
+    "select id::text as id, status, attempts, last_error, note from webhook_events where id = any($1::int8[]) order by id",
+    [ids],
+  );
+}
+
+/** Polls until every event is in one of `statuses`, or fails after `timeoutMs` with the states seen. */
+export async function waitForStatus(db: Database, ids: readonly string[], statuses: string[], timeoutMs = 15_000): Promise<EventState[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const states = await eventStates(db, ids);
+    if (states.length === ids.length && states.every((s) => statuses.includes(s.status))) return states;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${statuses.join("/")}: ${JSON.stringify(states.filter((s) => !statuses.includes(s.status)).slice(0, 5))}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

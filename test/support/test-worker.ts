@@ -1,0 +1,35 @@
+// A handler worker with the built-in handlers plus the misbehaving ones the queue's guarantees are
+// proved against. Events of source "test" reach them; their payload carries what they need.
+import { builtinHandlers } from "../../src/handlers/index.ts";
+import { defineHandlers, type Registry } from "../../src/handlers/registry.ts";
+import { startWorker } from "../../src/queue/worker.ts";
+import { orders } from "../../src/store/schema.ts";
+
+type TestEvents = {
+  write_then_throw: { sessionId: string; failUntilAttempt: number };
+  write: { sessionId: string };
+  always_throws: object;
+  hangs: object;
+  spins: object;
+  sleeps: { ms: number };
+};
+
+const testHandlers = defineHandlers<TestEvents>("test")
+  .on("write_then_throw", async (e, { tx, event }) => {
+    await tx.insert(orders).values({ stripeSessionId: e.sessionId, status: "written" });
+    if (event.attempt <= e.failUntilAttempt) throw new Error(`failing after the write, attempt ${event.attempt}`);
+  })
+  .on("write", async (e, { tx }) => {
+    await tx.insert(orders).values({ stripeSessionId: e.sessionId, status: "written" });
+  })
+  .on("always_throws", () => {
+    throw new Error("poison event");
+  })
+  .on("hangs", () => new Promise<void>(() => {}))
+  .on("spins", () => {
+    for (;;);
+  })
+  .on("sleeps", (e) => new Promise<void>((r) => setTimeout(r, e.ms)));
+
+declare const self: Parameters<typeof startWorker>[0];
+startWorker(self, [...builtinHandlers, testHandlers] as unknown as Registry);
