@@ -33,6 +33,6 @@ describe("handler registry", () => {
 
   test("a handler's error reaches the caller so the attempt counts as failed", async () => {
     const registry = [defineHandlers<{ a: object }>("acme").on("a", () => Promise.reject(new Error("nope")))] as unknown as Registry;
-    expect(dispatch(registry, {}, ctx("acme", "a"))).rejects.toThrow("nope");
+    await expect(dispatch(registry, {}, ctx("acme", "a"))).rejects.toThrow("nope");
   });
 });
