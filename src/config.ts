@@ -21,6 +21,11 @@ export type Config = Readonly<{
   pollIntervalMs: number;
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
+  /**
+   * HOOKPORT_INGEST_BATCH: most events one ingest INSERT may carry; null (unset) leaves group commit as
+   * designed. A benchmark knob (1 = one insert per request, the baseline of `npm run bench`), not in the contract.
+   */
+  ingestBatch: number | null;
 }>;
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -47,7 +52,7 @@ export const defaults = {
 export function parseConfig(env: Env): ConfigResult {
   const problems: string[] = [];
 
-  const int = (name: keyof typeof defaults | "WORKERS", fallback: number, min: number, max: number, unit: string) => {
+  const int = (name: keyof typeof defaults | "WORKERS" | "HOOKPORT_INGEST_BATCH", fallback: number, min: number, max: number, unit: string) => {
     const raw = env[name]?.trim();
     if (raw === undefined || raw === "") return fallback;
     const value = Number(raw);
@@ -99,6 +104,7 @@ export function parseConfig(env: Env): ConfigResult {
     pollIntervalMs: int("POLL_INTERVAL_MS", defaults.POLL_INTERVAL_MS, 10, 60_000, "milliseconds"),
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", defaults.SHUTDOWN_TIMEOUT_MS, 0, 600_000, "milliseconds"),
     logLevel,
+    ingestBatch: int("HOOKPORT_INGEST_BATCH", 0, 1, 10_000, "events") || null,
   });
 
   return problems.length ? { ok: false, problems } : { ok: true, config };

@@ -31,7 +31,7 @@ export async function serveCommand(config: Config): Promise<number> {
 
   const adminToken = await resolveAdminToken(config, db, log);
   const metrics = createMetrics();
-  const writer = createEventWriter(db, { concurrency: db.kind === "postgres" ? 2 : 1 });
+  const writer = createEventWriter(db, { concurrency: db.kind === "postgres" ? 2 : 1, maxBatch: config.ingestBatch ?? undefined });
   const queue = await startQueue({ db, config, instance, log, metrics, entry: handlerWorkerEntry });
   const app = buildApp({ config, writer, wake: () => queue.wake(), log, metrics, ping: () => db.ping() });
   const listener = listen(app.fetch, config.port, config.host, config.maxBodyBytes);
