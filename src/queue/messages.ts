@@ -21,6 +21,8 @@ export type ToWorker =
   | { type: "query-error"; queryId: number; message: string; code?: string };
 
 export type FromWorker =
+  /** Sent once started: the "source:type" pairs this worker has handlers for. */
+  | { type: "ready"; handled: string[] }
   | { type: "query"; jobId: string; queryId: number; sql: string; params: unknown[]; method: QueryMethod }
   | { type: "done"; jobId: string; note: string | null }
   | { type: "failed"; jobId: string; error: string };

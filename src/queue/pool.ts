@@ -39,6 +39,7 @@ export class WorkerPool {
   private spawned = 0;
   private closed = false;
   private crashesInARow = 0;
+  private handled: Set<string> | null = null;
 
   constructor(private readonly options: PoolOptions) {
     for (let i = 0; i < options.size; i++) this.slots.push(this.spawn());
@@ -52,6 +53,11 @@ export class WorkerPool {
 
   get busy(): number {
     return this.slots.reduce((n, s) => n + s.running.size, 0);
+  }
+
+  /** Whether the workers have a handler for this event; null until a worker has said. */
+  hasHandler(source: string, eventType: string): boolean | null {
+    return this.handled ? this.handled.has(`${source}:${eventType}`) : null;
   }
 
   run(job: Job, exec: QueryExecutor): Promise<JobResult> {
@@ -85,6 +91,10 @@ export class WorkerPool {
   }
 
   private receive(slot: Slot, message: FromWorker) {
+    if (message.type === "ready") {
+      this.handled = new Set(message.handled);
+      return;
+    }
     const running = slot.running.get(message.jobId);
     if (!running) return; // timed out or released meanwhile
     switch (message.type) {

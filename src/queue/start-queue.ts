@@ -5,7 +5,9 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { lazyTransaction, type Database } from "../store/db.ts";
-import { claimDue, completeJob, failJob, reclaimOrphans, releaseJob, type AttemptTiming } from "../store/jobs.ts";
+import { noHandlerNote } from "../handlers/registry.ts";
+import { createBatcher } from "../store/batcher.ts";
+import { claimDue, completeJob, completeJobs, failJob, reclaimOrphans, releaseJob, type AttemptTiming, type Completion } from "../store/jobs.ts";
 import { backoffMs } from "./backoff.ts";
 import type { Job } from "./messages.ts";
 import { WorkerPool, type JobResult } from "./pool.ts";
@@ -34,16 +36,29 @@ export async function startQueue({ db, config, instance, log, metrics, entry }: 
     onCapacity: () => runner.wake(),
   });
 
+  // Jobs whose handler wrote nothing have no transaction to complete in: complete them together,
+  // one statement for many, so processing keeps up with group-committed ingest.
+  const completer = createBatcher((items: Completion[]) => completeJobs(db, instance, items), {
+    concurrency: db.kind === "postgres" ? 2 : 1,
+  });
+
   const process = async (job: Job): Promise<JobResult> => {
     const jobLog = log.child({ source: job.source, eventId: job.eventId, attempt: job.attempt });
     const startedAt = new Date();
     const tx = lazyTransaction(db);
-    const result = await pool.run(job, (sql, params, method) => tx.query(sql, params, method === "all" ? "arrays" : "objects"));
+    // An event nobody handles needs no worker: the workers said at start which types they handle.
+    const result: JobResult =
+      pool.hasHandler(job.source, job.eventType) === false
+        ? { ok: true, note: noHandlerNote }
+        : await pool.run(job, (sql, params, method) => tx.query(sql, params, method === "all" ? "arrays" : "objects"));
     const timing = () => ({ worker: instance, startedAt, durationMs: Math.round(Date.now() - startedAt.getTime()) });
 
     if (result.ok) {
       try {
-        if (await completeJob(await tx.open(), instance, job, result.note, timing())) {
+        const completed = tx.begun
+          ? await completeJob(await tx.open(), instance, job, result.note, timing())
+          : await completer.add({ job, note: result.note, timing: timing() });
+        if (completed) {
           metrics?.handled.inc({ source: job.source, outcome: "processed" });
           jobLog.info("event processed", { status: "processed", note: result.note, durationMs: timing().durationMs });
         } else {
@@ -94,6 +109,7 @@ export async function startQueue({ db, config, instance, log, metrics, entry }: 
       // Closing the pool ends those jobs as released; their records are written before settled() returns.
       await pool.close();
       await runner.settled();
+      await completer.drain();
     },
   };
 }

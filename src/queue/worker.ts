@@ -44,6 +44,7 @@ export function startWorker(port: Port, registry: Registry): void {
     switch (data.type) {
       case "init":
         log = createLogger(data.logLevel).child({ worker: data.worker });
+        port.postMessage({ type: "ready", handled: registry.flatMap((t) => t.types().map((type) => `${t.source}:${type}`)) });
         return;
       case "run":
         void run(data.job);

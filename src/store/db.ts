@@ -69,6 +69,8 @@ export type LazyTx = {
   query(text: string, params: readonly unknown[], rowMode: "objects" | "arrays"): Promise<unknown[]>;
   /** The open transaction, begun now if no query has begun it. */
   open(): Promise<Tx>;
+  /** Whether a query has begun it. */
+  readonly begun: boolean;
   /** Rolls back if begun; waits for queries still running. */
   rollback(): Promise<void>;
 };
@@ -78,6 +80,9 @@ export function lazyTransaction(db: Database): LazyTx {
   const open = () => (tx ??= db.begin());
   return {
     open,
+    get begun() {
+      return tx !== null;
+    },
     query: async (text, params, rowMode) => {
       const t = await open();
       return rowMode === "arrays" ? t.queryArrays(text, params) : t.query(text, params);

@@ -54,6 +54,44 @@ export async function completeJob(tx: Tx, instance: string, job: Job, note: stri
   return true;
 }
 
+export type Completion = { job: Job; note: string | null; timing: AttemptTiming };
+
+/**
+ * Marks many jobs processed in one statement, for jobs whose handler wrote nothing (so no transaction
+ * of their own was begun): no handler, ping, and the like. Returns, per job, whether the lease held.
+ */
+export async function completeJobs(db: Executor, instance: string, items: readonly Completion[]): Promise<boolean[]> {
+  const rows = await db.query<{ id: string }>(
+    `with input as (
+       -- started_at travels as text: under drizzle, postgres.js passes timestamp arrays unserialised.
+       select * from unnest($2::int8[], $3::int4[], $4::text[], $5::text[], $6::text[], $7::int4[])
+         as u(id, attempt, note, worker, started_at, duration_ms)
+     ), done as (
+       update webhook_events e
+          set status = 'processed', processed = true, processed_at = now(), note = i.note,
+              last_error = null, locked_at = null, locked_by = null
+         from input i
+        where e.id = i.id and e.locked_by = $1 and e.attempts = i.attempt and e.status = 'processing'
+        returning e.id, e.attempts
+     )
+     insert into webhook_attempts ${attemptColumns}
+     select d.id, d.attempts, 'processed', null, i.note, i.worker, i.started_at::timestamptz, i.duration_ms
+       from done d join input i on i.id = d.id
+     returning webhook_event_id::text as id`,
+    [
+      instance,
+      items.map((c) => c.job.id),
+      items.map((c) => c.job.attempt),
+      items.map((c) => c.note),
+      items.map((c) => c.timing.worker),
+      items.map((c) => c.timing.startedAt.toISOString()),
+      items.map((c) => c.timing.durationMs),
+    ],
+  );
+  const completed = new Set(rows.map((r) => r.id));
+  return items.map((c) => completed.has(c.job.id));
+}
+
 /** Records a failed attempt: `failed` with its next try after `delayMs`, or `dead` once out of attempts. */
 export async function failJob(
   db: Executor,
