@@ -27,7 +27,7 @@ export function createMetrics() {
   const received = new Counter("hookport_events_received_total", "Webhook requests answered, by source and outcome.");
   const rejected = new Counter("hookport_events_rejected_total", "Webhook requests refused, by source and reason.");
   const handled = new Counter("hookport_events_handled_total", "Handler attempts finished, by source and outcome.");
-  const backlog = new Counter("hookport_events_backlog", "Events waiting for a handler at the last poll.", "gauge");
+  const backlog = new Counter("hookport_events_backlog", "Events not yet processed, by status, counted every few seconds.", "gauge");
   const all = [received, rejected, handled, backlog];
   return { received, rejected, handled, backlog, render: () => all.map((c) => c.render()).join("\n") + "\n" };
 }

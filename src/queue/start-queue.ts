@@ -7,7 +7,7 @@ import type { Metrics } from "../metrics.ts";
 import { lazyTransaction, type Database } from "../store/db.ts";
 import { noHandlerNote } from "../handlers/registry.ts";
 import { createBatcher } from "../store/batcher.ts";
-import { claimDue, completeJob, completeJobs, failJob, reclaimOrphans, releaseJob, type AttemptTiming, type Completion } from "../store/jobs.ts";
+import { claimDue, completeJob, completeJobs, countBacklog, failJob, reclaimOrphans, releaseJob, type AttemptTiming, type Completion } from "../store/jobs.ts";
 import { backoffMs } from "./backoff.ts";
 import type { Job } from "./messages.ts";
 import { WorkerPool, type JobResult } from "./pool.ts";
@@ -99,11 +99,19 @@ export async function startQueue({ db, config, instance, log, metrics, entry }: 
     reclaimIntervalMs: 5_000,
   });
   await runner.start();
+  const gauge = setInterval(() => {
+    if (!metrics) return;
+    countBacklog(db).then(
+      (counts) => Object.entries(counts).forEach(([status, n]) => metrics.backlog.set({ status }, n)),
+      () => {},
+    );
+  }, 5_000);
 
   return {
     wake: () => runner.wake(),
     settled: () => runner.settled(),
     stop: async (deadlineMs) => {
+      clearInterval(gauge);
       const still = await runner.stop(deadlineMs);
       if (still > 0) log.warn("handlers still running at the shutdown deadline; releasing them", { count: still });
       // Closing the pool ends those jobs as released; their records are written before settled() returns.

@@ -163,6 +163,16 @@ export async function reclaimOrphans(db: Executor, instance: string, { leaseMs, 
   return rows.length;
 }
 
+/** Events waiting for a handler, by status (pending, failed), for the backlog gauge. */
+export async function countBacklog(db: Executor): Promise<Record<"pending" | "failed" | "processing", number>> {
+  const rows = await db.query<{ status: "pending" | "failed" | "processing"; n: number }>(
+    "select status, count(*)::int as n from webhook_events where status in ('pending', 'failed', 'processing') group by status",
+  );
+  const counts = { pending: 0, failed: 0, processing: 0 };
+  for (const r of rows) counts[r.status] = r.n;
+  return counts;
+}
+
 /**
  * Puts events back to `pending`, due now, with a fresh MAX_ATTEMPTS budget; their attempts and the
  * attempt history stay. Events being processed right now are left alone. Returns the ids requeued.
