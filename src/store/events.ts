@@ -1,6 +1,7 @@
 // STORE: writing received events. Concurrent requests share one multi-row INSERT … ON CONFLICT and one
 // commit (group commit): the per-commit cost, not HTTP or HMAC, is what limits ingest. Each caller is
 // answered after that commit with its own outcome.
+import { createBatcher } from "./batcher.ts";
 import type { Executor } from "./db.ts";
 
 export type NewEvent = {
@@ -105,47 +106,8 @@ export type EventWriter = {
   drain(): Promise<void>;
 };
 
-type Waiting = { event: NewEvent; resolve: (o: WriteOutcome) => void; reject: (e: unknown) => void };
-
-/**
- * Natural batching: when no batch is being written, a request is written at once (no added latency
- * when idle); while `concurrency` batches are in flight, arrivals queue and go together in the next one.
- */
-export function createEventWriter(db: Executor, { concurrency = 2, maxBatch = 500 } = {}): EventWriter {
-  let waiting: Waiting[] = [];
-  let inFlight = 0;
-  let scheduled = false;
-  let idle: (() => void)[] = [];
-
-  const flush = () => {
-    scheduled = false;
-    while (inFlight < concurrency && waiting.length > 0) {
-      const batch = waiting.slice(0, maxBatch);
-      waiting = waiting.slice(batch.length);
-      inFlight++;
-      writeBatch(db, batch.map((w) => w.event))
-        .then(
-          (outcomes) => batch.forEach((w, i) => w.resolve(outcomes[i]!)),
-          (err: unknown) => batch.forEach((w) => w.reject(err)),
-        )
-        .finally(() => {
-          inFlight--;
-          if (waiting.length > 0) flush();
-          else if (inFlight === 0) idle.splice(0).forEach((f) => f());
-        });
-    }
-  };
-
-  return {
-    write: (event) =>
-      new Promise<WriteOutcome>((resolve, reject) => {
-        waiting.push({ event, resolve, reject });
-        // Gather what arrives in the same tick before deciding.
-        if (!scheduled && inFlight < concurrency) {
-          scheduled = true;
-          queueMicrotask(flush);
-        }
-      }),
-    drain: () => (inFlight === 0 && waiting.length === 0 ? Promise.resolve() : new Promise((r) => idle.push(r))),
-  };
+/** Group commit for ingest: concurrent writes share one writeBatch (see batcher.ts). */
+export function createEventWriter(db: Executor, options: { concurrency?: number; maxBatch?: number } = {}): EventWriter {
+  const batcher = createBatcher((events: NewEvent[]) => writeBatch(db, events), { concurrency: 2, ...options });
+  return { write: batcher.add, drain: batcher.drain };
 }
