@@ -29,7 +29,9 @@ export async function loadPgliteAssets(): Promise<PgliteAssets> {
 export type Listener = { port: number; stop(): Promise<void> };
 
 export function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number): Listener {
-  const server = Bun.serve({ fetch, port, hostname, maxRequestBodySize: maxBodyBytes + 1 });
+  // hookport answers oversized bodies itself (JSON 413 and a log line, http/body.ts); Bun's own limit
+  // only backstops bodies far beyond that, which it refuses with a bare 413.
+  const server = Bun.serve({ fetch, port, hostname, maxRequestBodySize: maxBodyBytes * 4 });
   return { port: server.port ?? port, stop: () => server.stop() };
 }
 

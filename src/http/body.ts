@@ -31,3 +31,15 @@ export async function readBody(request: Request, limit: number): Promise<BodyRes
   }
   return { ok: true, bytes };
 }
+
+/**
+ * Refuses any request whose declared Content-Length is over the limit, before a route parses it, with
+ * the same JSON 413 and log line as the webhook routes. (Bun's own server-level limit sits higher,
+ * see runtime.ts, so that this answer, not Bun's bare one, is what senders see.)
+ */
+export function rejectOversized(maxBytes: number, onRefuse: (declared: number, path: string) => Response) {
+  return ({ request }: { request: Request }): Response | undefined => {
+    const declared = Number(request.headers.get("content-length") ?? NaN);
+    if (declared > maxBytes) return onRefuse(declared, new URL(request.url).pathname);
+  };
+}
