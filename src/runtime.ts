@@ -6,6 +6,10 @@ import pgliteWasmPath from "../node_modules/@electric-sql/pglite/dist/pglite.was
 // Made by scripts/make-template.ts before start, test and build: an initialised, migrated data
 // directory, so a first start skips PGlite's initdb (seconds on 2 cores) and just unpacks it.
 import templatePath from "../.cache/pglite-template.tar.gz" with { type: "file" };
+// The admin's static files, as text inside the executable (served under a content hash by http/admin/assets.ts).
+import htmxSource from "../node_modules/htmx.org/dist/htmx.min.js" with { type: "text" };
+import adminCss from "../views/static/admin.css" with { type: "text" };
+import adminJs from "../views/static/admin.js" with { type: "text" };
 
 export type PgliteAssets = {
   pgliteWasmModule: WebAssembly.Module;
@@ -26,13 +30,33 @@ export async function loadPgliteAssets(): Promise<PgliteAssets> {
   return { pgliteWasmModule, initdbWasmModule, fsBundle: Bun.file(pgliteDataPath), template: Bun.file(templatePath) };
 }
 
+const servers = new Set<ReturnType<typeof Bun.serve>>();
+
+/** The address of the peer that sent a request served by listen(); null otherwise (app.handle in tests). */
+export function clientAddress(request: Request): string | null {
+  for (const server of servers) {
+    const peer = server.requestIP(request);
+    if (peer) return peer.address;
+  }
+  return null;
+}
+
+export const adminStaticFiles = { htmx: htmxSource, css: adminCss, js: adminJs };
+
 export type Listener = { port: number; stop(): Promise<void> };
 
 export function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number): Listener {
   // hookport answers oversized bodies itself (JSON 413 and a log line, http/body.ts); Bun's own limit
   // only backstops bodies far beyond that, which it refuses with a bare 413.
   const server = Bun.serve({ fetch, port, hostname, maxRequestBodySize: maxBodyBytes * 4 });
-  return { port: server.port ?? port, stop: () => server.stop() };
+  servers.add(server);
+  return {
+    port: server.port ?? port,
+    stop: () => {
+      servers.delete(server);
+      return server.stop();
+    },
+  };
 }
 
 export { version } from "../package.json";

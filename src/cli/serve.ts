@@ -8,7 +8,7 @@ import { createLogger } from "../log.ts";
 import { createMetrics } from "../metrics.ts";
 import { providers } from "../providers/registry.ts";
 import { startQueue } from "../queue/start-queue.ts";
-import { handlerWorkerEntry, listen } from "../runtime.ts";
+import { adminStaticFiles, clientAddress, handlerWorkerEntry, listen } from "../runtime.ts";
 import { createEventWriter } from "../store/events.ts";
 import { migrate } from "../store/migrations.ts";
 import { openStore } from "../store/open.ts";
@@ -33,7 +33,8 @@ export async function serveCommand(config: Config): Promise<number> {
   const metrics = createMetrics();
   const writer = createEventWriter(db, { concurrency: db.kind === "postgres" ? 2 : 1, maxBatch: config.ingestBatch ?? undefined });
   const queue = await startQueue({ db, config, instance, log, metrics, entry: handlerWorkerEntry });
-  const app = buildApp({ config, writer, wake: () => queue.wake(), log, metrics, ping: () => db.ping() });
+  const admin = { db, adminToken, staticFiles: adminStaticFiles, clientAddress };
+  const app = buildApp({ config, writer, wake: () => queue.wake(), log, metrics, ping: () => db.ping(), admin });
   const listener = listen(app.fetch, config.port, config.host, config.maxBodyBytes);
 
   for (const p of providers) {

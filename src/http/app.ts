@@ -1,13 +1,19 @@
 // RECEIVE: composes the HTTP app from its plugins. Never listens: main wires it to a port, tests call app.handle().
 import { Elysia } from "elysia";
+import { adminRoutes, type AdminDeps } from "./admin/admin.ts";
 import { handleError } from "./errors.ts";
 import { healthRoutes, type HealthDeps } from "./health.ts";
 import { webhookRoutes, type ReceiveDeps } from "./webhooks.ts";
 
-export type AppDeps = ReceiveDeps & HealthDeps;
+export type AppDeps = ReceiveDeps &
+  HealthDeps & {
+    /** The admin UI and API (its store, token and static files); tests of receiving alone leave it out. */
+    admin?: AdminDeps;
+  };
 
 export function buildApp(deps: AppDeps) {
-  return new Elysia().onError(handleError(deps.log)).use(healthRoutes(deps)).use(webhookRoutes(deps));
+  const app = new Elysia().onError(handleError(deps.log)).use(healthRoutes(deps)).use(webhookRoutes(deps));
+  return deps.admin ? app.use(adminRoutes({ ...deps.admin, wake: deps.wake, log: deps.log, now: deps.now })) : app;
 }
 
 export type App = ReturnType<typeof buildApp>;

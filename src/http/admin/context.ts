@@ -1,0 +1,29 @@
+// HTTP (admin): what every admin handler is given, built once by admin.ts.
+import type { Logger } from "../../log.ts";
+import type { Executor } from "../../store/db.ts";
+import type { PageContext } from "../../../views/layout.tsx";
+import type { createAssets } from "./assets.ts";
+import type { AdminAuth, AdminSession } from "./auth.ts";
+import type { Throttle } from "./throttle.ts";
+
+export type AdminContext = {
+  db: Executor;
+  /** Tells the queue that requeued events are due (the same wake() the receive route calls). */
+  wake: () => void;
+  log: Logger;
+  /** Unix seconds. */
+  now: () => number;
+  assets: ReturnType<typeof createAssets>;
+  auth: AdminAuth;
+  throttle: Throttle;
+  /** Who to count wrong tokens against. */
+  addressOf: (request: Request) => string;
+};
+
+export function pageContext(ctx: AdminContext, session: AdminSession | null): PageContext {
+  return {
+    assets: ctx.assets.urls,
+    csrf: session?.kind === "cookie" ? session.csrf : "",
+    signedIn: session?.kind === "cookie",
+  };
+}

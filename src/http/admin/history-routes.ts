@@ -1,0 +1,143 @@
+// HTTP (admin): the history page and the partials htmx swaps into it: a filter change (#history), the
+// next page (#more), the live poll (#poller), the counts (#glance) and the bulk retry offers (#bulk).
+import { Glance } from "../../../views/partials/glance.tsx";
+import { BulkRetry } from "../../../views/partials/bulk-retry.tsx";
+import { EventRows, HistoryRegion, type HistoryRegionData } from "../../../views/partials/history-region.tsx";
+import { LiveUpdate } from "../../../views/partials/live-update.tsx";
+import { HistoryPage } from "../../../views/pages/history.tsx";
+import {
+  countByStatus,
+  countMatching,
+  countPerMinute,
+  getHistoryRows,
+  listEventTypes,
+  listHistory,
+  listMatchingIds,
+  listSince,
+  type HistoryFilter,
+} from "../../store/history.ts";
+import { requeueEvents } from "../../store/jobs.ts";
+import { eventStatuses } from "../../store/schema.ts";
+import { json } from "../errors.ts";
+import type { AdminSession } from "./auth.ts";
+import { pageContext, type AdminContext } from "./context.ts";
+import { defaultLimit, filterQuery, isRowId, parseCursor, parseFilter, sources } from "./filters.ts";
+import { firstLiveCursor, maxWatch, planLiveUpdate } from "./live.ts";
+import { htmlResponse, isHtmx, redirect, refuse } from "./respond.ts";
+
+const liveBatch = 100;
+const deadCap = 10_000;
+const bulkCap = 100_000;
+const bulkBatch = 500;
+
+export async function historyPage(ctx: AdminContext, request: Request, session: AdminSession | null): Promise<Response> {
+  const params = new URL(request.url).searchParams;
+  const filter = parseFilter(params);
+  if (!filter.ok) return refuse(request, 400, filter.error);
+  const cursor = parseCursor(params.get("cursor"));
+  if (!cursor.ok) return refuse(request, 400, cursor.error);
+
+  const page = await listHistory(ctx.db, filter.value, { before: cursor.value, limit: defaultLimit });
+  const query = filterQuery(filter.value);
+  const region: HistoryRegionData = {
+    filter: filter.value,
+    query,
+    rows: page.rows,
+    next: page.next,
+    // A page reached through "load older" without script shows older rows: nothing live to follow there.
+    live: cursor.value === undefined ? firstLiveCursor(page.rows) : null,
+  };
+  if (isHtmx(request)) {
+    // Only a filter change moves the address bar; a refresh after a bulk retry keeps it.
+    const push = request.headers.get("hx-trigger") === "filters" ? { "hx-push-url": `/admin/webhooks${query}` } : undefined;
+    return htmlResponse(await HistoryRegion({ data: region }), 200, push);
+  }
+  const eventTypes = await listEventTypes(ctx.db);
+  const options = { sources, statuses: eventStatuses };
+  return htmlResponse(await HistoryPage({ page: pageContext(ctx, session), data: { region, options, eventTypes } }));
+}
+
+export async function moreRows(ctx: AdminContext, request: Request): Promise<Response> {
+  const params = new URL(request.url).searchParams;
+  const filter = parseFilter(params);
+  if (!filter.ok) return refuse(request, 400, filter.error);
+  const cursor = parseCursor(params.get("cursor"));
+  if (!cursor.ok || cursor.value === undefined) return refuse(request, 400, cursor.ok ? "cursor is required" : cursor.error);
+  const page = await listHistory(ctx.db, filter.value, { before: cursor.value, limit: defaultLimit });
+  return htmlResponse(await EventRows({ rows: page.rows, next: page.next, query: filterQuery(filter.value) }));
+}
+
+export async function liveUpdate(ctx: AdminContext, request: Request): Promise<Response> {
+  const params = new URL(request.url).searchParams;
+  const filter = parseFilter(params);
+  if (!filter.ok) return refuse(request, 400, filter.error);
+  const since = params.get("since") ?? "";
+  const watch = (params.get("watch") ?? "").split(",").filter(Boolean);
+  if (!/^\d{1,18}$/.test(since) || watch.length > maxWatch || !watch.every(isRowId)) {
+    return refuse(request, 400, "since must be a row id and watch at most 200 comma-separated row ids");
+  }
+  const { rows: batch, more } = await listSince(ctx.db, filter.value, { since, limit: liveBatch });
+  const inBatch = new Set(batch.map((r) => r.id));
+  const watched = await getHistoryRows(ctx.db, watch.filter((id) => !inBatch.has(id)));
+  const plan = planLiveUpdate({ since, watch }, batch, watched);
+  const query = filterQuery(filter.value);
+  return htmlResponse(await LiveUpdate({ data: { query, live: plan.cursor, prepend: plan.prepend, refresh: plan.refresh, gap: more } }));
+}
+
+export async function glance(ctx: AdminContext): Promise<Response> {
+  const now = new Date(ctx.now() * 1000);
+  const [counts, perMinute, dead] = await Promise.all([
+    countByStatus(ctx.db, now),
+    countPerMinute(ctx.db, now),
+    countMatching(ctx.db, { status: "dead" }, deadCap),
+  ]);
+  return htmlResponse(await Glance({ data: { counts, perMinute, dead, deadCap } }));
+}
+
+export async function bulkOffers(ctx: AdminContext, request: Request, session: AdminSession | null): Promise<Response> {
+  const filter = parseFilter(new URL(request.url).searchParams);
+  if (!filter.ok) return refuse(request, 400, filter.error);
+  const count = (status: "dead" | "failed") =>
+    !filter.value.status || filter.value.status === status ? countMatching(ctx.db, { ...filter.value, status }, bulkCap) : Promise.resolve(0);
+  const [dead, failed] = await Promise.all([count("dead"), count("failed")]);
+  const csrf = pageContext(ctx, session).csrf;
+  return htmlResponse(await BulkRetry({ data: { filter: filter.value, dead, failed, cap: bulkCap, csrf } }));
+}
+
+/** Requeues every dead (or failed) event matching the filter, through requeueEvents in keyset batches. */
+export async function bulkRetry(ctx: AdminContext, request: Request, body: unknown): Promise<Response> {
+  const fields = new URLSearchParams();
+  for (const [key, value] of Object.entries(body && typeof body === "object" ? body : {})) {
+    if (typeof value === "string" && key !== "status") fields.set(key, value);
+  }
+  const retry = fields.get("retry");
+  if (retry !== "dead" && retry !== "failed") return refuse(request, 400, 'retry must be "dead" or "failed"');
+  const parsed = parseFilter(fields);
+  if (!parsed.ok) return refuse(request, 400, parsed.error);
+  const filter: HistoryFilter = { ...parsed.value, status: retry };
+
+  let queued = 0;
+  let before: string | undefined;
+  for (;;) {
+    const ids = await listMatchingIds(ctx.db, filter, { before, limit: bulkBatch });
+    if (ids.length > 0) queued += (await requeueEvents(ctx.db, ids)).length;
+    if (ids.length < bulkBatch) break;
+    before = ids[ids.length - 1];
+  }
+  if (queued > 0) ctx.wake();
+  ctx.log.info("bulk retry", { status: retry, source: filter.source, type: filter.type, queued });
+
+  if (isHtmx(request)) {
+    const notice = `<p class="notice notice-ok">Queued ${queued} ${retry} ${queued === 1 ? "event" : "events"} again.</p>`;
+    return htmlResponse(notice, 200, { "hx-trigger": "hookport:requeued" });
+  }
+  if (isFormPost(request)) return redirect(`/admin/webhooks${filterQuery({ ...parsed.value })}`);
+  return json(202, { status: "queued", count: queued });
+}
+
+/** A browser's own form submission (no script): it follows a 303 to a page. Scripts get JSON. */
+export function isFormPost(request: Request): boolean {
+  const type = request.headers.get("content-type") ?? "";
+  const form = type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data");
+  return form && !request.headers.has("hx-request") && (request.headers.get("accept") ?? "").includes("text/html");
+}

@@ -1,0 +1,50 @@
+// HTTP (admin): logging in and out. The token is checked in constant time, wrong tries are throttled
+// per address, and success sets the session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS).
+import { LoginPage } from "../../../views/pages/login.tsx";
+import { clearSessionCookie, isHttps, originAllowed, sessionSetCookie } from "./auth.ts";
+import { pageContext, type AdminContext } from "./context.ts";
+import { htmlResponse, redirect } from "./respond.ts";
+
+const home = "/admin/webhooks";
+
+export async function loginPage(ctx: AdminContext, request: Request): Promise<Response> {
+  const next = safeNext(new URL(request.url).searchParams.get("next"));
+  if (await ctx.auth.readSession(request)) return redirect(next);
+  return htmlResponse(await LoginPage({ page: pageContext(ctx, null), data: { next, error: null } }));
+}
+
+export async function login(ctx: AdminContext, request: Request, body: unknown): Promise<Response> {
+  const form = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+  const next = safeNext(typeof form.next === "string" ? form.next : null);
+  const page = pageContext(ctx, null);
+  const again = async (status: number, error: string, headers: Record<string, string> = {}) =>
+    htmlResponse(await LoginPage({ page, data: { next, error } }), status, headers);
+
+  // A login form posted from another site would sign the admin's browser into the attacker's choice.
+  if (!originAllowed(request)) return again(403, "This login form was posted from another site.");
+  const address = ctx.addressOf(request);
+  const wait = ctx.throttle.retryAfter(address);
+  if (wait > 0) {
+    return again(429, `Too many wrong tokens from your address. Try again in ${wait} s.`, { "retry-after": String(wait) });
+  }
+  const token = typeof form.token === "string" ? form.token.trim() : "";
+  if (!token || !ctx.auth.tokenMatches(token)) {
+    ctx.throttle.fail(address);
+    ctx.log.warn("admin login refused", { address });
+    return again(401, "That is not the admin token.");
+  }
+  ctx.throttle.succeed(address);
+  const session = await ctx.auth.issueSession();
+  ctx.log.info("admin logged in", { address });
+  return redirect(next, { "set-cookie": sessionSetCookie(session.value, isHttps(request)) });
+}
+
+export function logout(request: Request): Response {
+  return redirect("/admin/login", { "set-cookie": clearSessionCookie(isHttps(request)) });
+}
+
+/** Only a path inside the admin: `next` must not send a freshly logged-in admin to another site. */
+export function safeNext(next: string | null): string {
+  if (!next || !next.startsWith("/admin/") || next.startsWith("/admin/login") || /[\\\s]/.test(next) || next.includes("//")) return home;
+  return next;
+}
