@@ -104,7 +104,7 @@ export function parseConfig(env: Env): ConfigResult {
     pollIntervalMs: int("POLL_INTERVAL_MS", defaults.POLL_INTERVAL_MS, 10, 60_000, "milliseconds"),
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", defaults.SHUTDOWN_TIMEOUT_MS, 0, 600_000, "milliseconds"),
     logLevel,
-    ingestBatch: int("HOOKPORT_INGEST_BATCH", 0, 1, 10_000, "events") || null,
+    ingestBatch: int("HOOKPORT_INGEST_BATCH", 0, 1, 4_096, "events") || null,
   });
 
   return problems.length ? { ok: false, problems } : { ok: true, config };
