@@ -135,11 +135,11 @@ export async function getEventDetail(db: Executor, id: string): Promise<EventDet
 
 export type StatusCounts = Record<EventStatus, number>;
 
-/** Events received in the `hours` before `now`, by their current status. */
+/** Events received in the `hours` before `now` (or after it: the database's clock may run ahead), by current status. */
 export async function countByStatus(db: Executor, now: Date, hours = 24): Promise<StatusCounts> {
   const rows = await db.query<{ status: EventStatus; n: number }>(
     `select status, count(*)::int as n from webhook_events
-      where received_at > $1::timestamptz - make_interval(hours => $2) and received_at <= $1::timestamptz
+      where received_at > $1::timestamptz - make_interval(hours => $2)
       group by status`,
     [now.toISOString(), hours],
   );
@@ -148,17 +148,17 @@ export async function countByStatus(db: Executor, now: Date, hours = 24): Promis
   return counts;
 }
 
-/** Events received per minute: index 0 is the oldest minute, the last is the minute ending at `now`. */
+/** Events received per minute: index 0 is the oldest minute, the last the minute up to `now` (later rows count there). */
 export async function countPerMinute(db: Executor, now: Date, minutes = 60): Promise<number[]> {
   const rows = await db.query<{ ago: number; n: number }>(
-    `select floor(extract(epoch from ($1::timestamptz - received_at)) / 60)::int as ago, count(*)::int as n
+    `select greatest(floor(extract(epoch from ($1::timestamptz - received_at)) / 60), 0)::int as ago, count(*)::int as n
        from webhook_events
-      where received_at > $1::timestamptz - make_interval(mins => $2) and received_at <= $1::timestamptz
+      where received_at > $1::timestamptz - make_interval(mins => $2)
       group by 1`,
     [now.toISOString(), minutes],
   );
   const buckets = new Array<number>(minutes).fill(0);
-  for (const r of rows) if (r.ago >= 0 && r.ago < minutes) buckets[minutes - 1 - r.ago] = r.n;
+  for (const r of rows) if (r.ago < minutes) buckets[minutes - 1 - r.ago] = r.n;
   return buckets;
 }
 
