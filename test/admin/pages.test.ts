@@ -111,6 +111,7 @@ describe("history", () => {
     const [newId] = await store(s.db, [storedEvent("evt_new")]);
     const after = await (await htmx(`/admin/webhooks/live?since=${ids[59]}&watch=${ids[59]}`)).text();
     expect(after).toContain('<tbody hx-swap-oob="afterbegin:#rows">');
+    expect((await htmx(`/admin/webhooks/live?since=${ids[59]}&watch=${ids[59]}`)).headers.get("hx-trigger")).toBe("hookport:arrived");
     expect(after).toContain(`<tr id="row-${newId}" class="status-pending">`);
     // Just arrived, so not settled: the cursor stays and both rows stay watched.
     expect(after).toContain(`/admin/webhooks/live?since=${ids[59]}&watch=${newId},${ids[59]}`);

@@ -1,5 +1,6 @@
 // VIEW: #glance, on top of the history: counts per status for the last 24 h, events per minute over the
-// last hour, and a warning that cannot be missed while anything is dead. Refreshes itself every 15 s.
+// last hour, and a warning that cannot be missed while anything is dead. Refreshes itself every 15 s,
+// and soon after the live poll brings new rows.
 import type { StatusCounts } from "../../src/store/history.ts";
 import type { EventStatus } from "../../src/store/schema.ts";
 import { MinuteChart } from "../components/chart.tsx";
@@ -17,7 +18,13 @@ export function Glance({ data }: { data: GlanceData }) {
   const statuses = Object.keys(data.counts) as EventStatus[];
   const total = statuses.reduce((sum, s) => sum + data.counts[s], 0);
   return (
-    <section id="glance" class="glance" hx-get="/admin/webhooks/glance" hx-trigger="every 15s" hx-swap="outerHTML">
+    <section
+      id="glance"
+      class="glance"
+      hx-get="/admin/webhooks/glance"
+      hx-trigger="every 15s, hookport:arrived from:body throttle:5s"
+      hx-swap="outerHTML"
+    >
       {data.dead > 0 && (
         <p class="alert" role="alert">
           <strong>

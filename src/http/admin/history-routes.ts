@@ -81,7 +81,9 @@ export async function liveUpdate(ctx: AdminContext, request: Request): Promise<R
   const watched = await getHistoryRows(ctx.db, watch.filter((id) => !inBatch.has(id)));
   const plan = planLiveUpdate({ since, watch }, batch, watched);
   const query = filterQuery(filter.value);
-  return htmlResponse(await LiveUpdate({ data: { query, live: plan.cursor, prepend: plan.prepend, refresh: plan.refresh, gap: more } }));
+  const html = await LiveUpdate({ data: { query, live: plan.cursor, prepend: plan.prepend, refresh: plan.refresh, gap: more } });
+  // New rows also refresh the counts (#glance listens, throttled), so the two never disagree for long.
+  return htmlResponse(html, 200, plan.prepend.length > 0 ? { "hx-trigger": "hookport:arrived" } : undefined);
 }
 
 export async function glance(ctx: AdminContext): Promise<Response> {
