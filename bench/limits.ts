@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { runLoadProcesses, type LoadRun, type LoadSummary } from "./load.ts";
-import { cpuSeconds } from "./proc.ts";
+import { cpuSeconds, startMeter, type Meter } from "./proc.ts";
 import { adminQuery } from "./stores.ts";
 
-export type Ceiling = LoadSummary & { serverCpu: number };
+export type Ceiling = LoadSummary & Meter & { serverCpu: number };
 
 export async function measureHttpCeiling(run: Omit<LoadRun, "port">): Promise<Ceiling> {
   const proc = Bun.spawn([process.execPath, new URL("./bare-server.ts", import.meta.url).pathname], { stdout: "pipe", stderr: "inherit" });
@@ -19,18 +19,22 @@ export async function measureHttpCeiling(run: Omit<LoadRun, "port">): Promise<Ce
     reader.releaseLock();
     const port = Number(new TextDecoder().decode(value).trim());
     if (!port) throw new Error("the bare server did not print its port");
-    let before = 0;
     let serverCpu = 0;
+    let machine: Meter = { pgCpu: NaN, machineBusy: NaN };
     const summary = await runLoadProcesses({
       ...run,
       port,
       around: () => {
-        before = cpuSeconds(proc.pid);
+        const before = cpuSeconds(proc.pid);
         const wallStart = performance.now();
-        return () => (serverCpu = ((cpuSeconds(proc.pid) - before) / ((performance.now() - wallStart) / 1000)) * 100);
+        const meter = startMeter();
+        return () => {
+          serverCpu = ((cpuSeconds(proc.pid) - before) / ((performance.now() - wallStart) / 1000)) * 100;
+          machine = meter();
+        };
       },
     });
-    return { ...summary, serverCpu };
+    return { ...summary, ...machine, serverCpu };
   } finally {
     proc.kill("SIGTERM");
     await proc.exited;

@@ -1,5 +1,5 @@
 // BENCH: what a process costs, from /proc (Linux): CPU time in utime+stime, peak RSS in VmHWM.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 // USER_HZ is 100 on every Linux the binary targets (sysconf(_SC_CLK_TCK)).
 const ticksPerSecond = 100;
@@ -24,4 +24,48 @@ export function peakRssMiB(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU seconds used so far by every process with this command name (say all PostgreSQL backends). */
+export function cpuSecondsOfCommand(command: string): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (name !== command) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
+}
+
+/** Busy and total CPU seconds of the whole machine so far (all cores), from /proc/stat. */
+export function machineCpuSeconds(): { busy: number; total: number } {
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  // idle and iowait are the not-busy columns.
+  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+  return { busy: (total - idle) / ticksPerSecond, total: total / ticksPerSecond };
+}
+
+export type Meter = { pgCpu: number; machineBusy: number };
+
+/** Starts measuring; the returned function gives PostgreSQL's CPU (% of one core) and the machine's busy share (%) since. */
+export function startMeter(): () => Meter {
+  const pg = cpuSecondsOfCommand("postgres");
+  const machine = machineCpuSeconds();
+  const started = performance.now();
+  return () => {
+    const now = machineCpuSeconds();
+    const wall = (performance.now() - started) / 1000;
+    return {
+      pgCpu: ((cpuSecondsOfCommand("postgres") - pg) / wall) * 100,
+      machineBusy: ((now.busy - machine.busy) / Math.max(now.total - machine.total, 1e-9)) * 100,
+    };
+  };
 }

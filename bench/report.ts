@@ -13,6 +13,10 @@ export type Row = {
   cpu?: number;
   rssMiB?: number;
   generatorCpu?: number;
+  /** All PostgreSQL processes on the machine, % of one core. */
+  pgCpu?: number;
+  /** The whole machine's busy share, all cores. */
+  machineBusy?: number;
   exactlyOnce?: string;
 };
 
@@ -20,6 +24,7 @@ export type Limits = { httpPerSecond: number | null; pgPerSecond: number | null 
 
 const num = (v: number | undefined | null, digits = 0) =>
   v === undefined || v === null || Number.isNaN(v) ? "" : v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "" : `${num(v)}%`);
 const ratio = (v: number, limit: number | null) => (limit ? `${(v / limit).toFixed(2)}×` : "n/a");
 
 export function renderTable(rows: Row[], limits: Limits): string {
@@ -35,6 +40,8 @@ export function renderTable(rows: Row[], limits: Limits): string {
     "server CPU",
     "peak RSS",
     "load gen CPU",
+    "PG CPU",
+    "machine busy",
     "÷ PG commit/s",
     "÷ bare HTTP",
     "lost / doubled",
@@ -51,9 +58,11 @@ export function renderTable(rows: Row[], limits: Limits): string {
         num(r.p99, 1),
         num(r.max, 1),
         num(r.errors),
-        r.cpu === undefined ? "" : `${num(r.cpu)}%`,
+        pct(r.cpu),
         r.rssMiB === undefined ? "" : `${num(r.rssMiB)} MiB`,
-        r.generatorCpu === undefined ? "" : `${num(r.generatorCpu)}%`,
+        pct(r.generatorCpu),
+        pct(r.pgCpu),
+        pct(r.machineBusy),
         ratio(r.ackPerSecond, limits.pgPerSecond),
         ratio(r.ackPerSecond, limits.httpPerSecond),
         r.exactlyOnce ?? "",

@@ -13,6 +13,7 @@ import { measureHttpCeiling, measurePgCommitRate } from "./limits.ts";
 import { runLoadProcesses, type LoadSummary } from "./load.ts";
 import { fmt, renderTable, renderTargets, type Row, type Target } from "./report.ts";
 import { seedBacklog, waitForProcessing } from "./backlog.ts";
+import { startMeter, type Meter } from "./proc.ts";
 import { startHookport, type Service } from "./service.ts";
 import { createEmbeddedStore, createPostgresStore, withStore, type BenchStore, type StoreKind } from "./stores.ts";
 
@@ -31,9 +32,11 @@ const { values: args } = parseArgs({
     stores: { type: "string", default: "postgres,embedded" },
     "database-url": { type: "string", default: process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres" },
     binary: { type: "string", default: join(root, "dist/hookport") },
-    build: { type: "boolean", default: true },
     "no-build": { type: "boolean", default: false },
     "admin-runs": { type: "string" },
+    "no-baseline": { type: "boolean", default: false },
+    profile: { type: "string" },
+    env: { type: "string", multiple: true, default: [] },
     out: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -53,8 +56,13 @@ if (args.help) {
                           default postgres://postgres@127.0.0.1:5432/postgres)
   --binary PATH           default dist/hookport, built first when missing or older than the sources
   --no-build              use the binary as it is
-  --admin-runs N          requests per admin page measurement (default 7; smoke: skipped)
-  --out FILE              also write the report (markdown) to FILE`);
+  --admin-runs N          requests per admin page measurement (default 7; 0 or smoke: skipped)
+  --no-baseline           skip the one-insert-per-request runs (HOOKPORT_INGEST_BATCH=1; smoke skips them)
+  --profile DIR           CPU-profile every hookport process (BUN_OPTIONS=--cpu-prof-md) into DIR
+  --env NAME=VALUE        extra environment for every hookport process (repeatable), e.g. --env WORKERS=1
+  --out FILE              also write the report (markdown) to FILE
+
+Quick iteration on ingest speed: --stores postgres --sustain-seconds 0 --processing-events 0 --no-baseline --admin-runs 0`);
   process.exit(0);
 }
 
@@ -71,11 +79,19 @@ const opts = {
   databaseUrl: args["database-url"],
   binary: args.binary,
   adminRuns: int(args["admin-runs"], smoke ? 0 : 7),
+  baseline: !smoke && !args["no-baseline"],
 };
 for (const s of opts.stores) if (s !== "postgres" && s !== "embedded") fail(`--stores: unknown store "${s}" (postgres, embedded)`);
 
 const adminToken = "hookport-bench-admin-token-0123456789";
-const serviceEnv = { STRIPE_WEBHOOK_SECRET: benchSecrets.stripe, GITHUB_WEBHOOK_SECRET: benchSecrets.github, ADMIN_TOKEN: adminToken };
+const serviceEnv: Record<string, string> = {
+  STRIPE_WEBHOOK_SECRET: benchSecrets.stripe,
+  GITHUB_WEBHOOK_SECRET: benchSecrets.github,
+  ADMIN_TOKEN: adminToken,
+  // A compiled Bun executable still reads runtime flags from BUN_OPTIONS.
+  ...(args.profile ? { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${args.profile}` } : {}),
+  ...Object.fromEntries(args.env.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])),
+};
 const noopType = "hookport.bench.noop";
 const workDir = mkdtempSync(join(tmpdir(), "hookport-bench-"));
 const failures: string[] = [];
@@ -148,11 +164,13 @@ async function main() {
   if (args.out) writeFileSync(args.out, report + "\n");
 }
 
+type Driven = LoadSummary & Meter & { cpu: number; rssMiB: number };
+
 type StoreResult = {
   kind: StoreKind;
-  burst: LoadSummary & { cpu: number; rssMiB: number };
-  unbatched: (LoadSummary & { cpu: number; rssMiB: number }) | null;
-  sustained: (LoadSummary & { cpu: number; rssMiB: number; offered: number; backlog: Backlog | null; wake: WakeUp | null }) | null;
+  burst: Driven;
+  unbatched: Driven | null;
+  sustained: (Driven & { offered: number; backlog: Backlog | null; wake: WakeUp | null }) | null;
   coldFreshMs: number;
   coldRestartMs: number;
   burstWake: WakeUp | null;
@@ -173,7 +191,7 @@ async function benchStore(kind: StoreKind, rows: Row[]): Promise<StoreResult> {
     const acked = new Map(burst.acked);
     const burstCheck = await verify(store, acked, `${label} burst`);
     const burstWake = await withStore(store, (db) => wakeUpLatency(db, burst.startedAt - 1000, burst.endedAt + 1000));
-    rows.push({ run: `hookport · ${label} · burst`, ...loadColumns(burst), cpu: burst.cpu, rssMiB: burst.rssMiB, exactlyOnce: verdict(burstCheck) });
+    rows.push({ run: `hookport · ${label} · burst`, ...loadColumns(burst), exactlyOnce: verdict(burstCheck) });
 
     say(`${label}: restart${opts.sustainSeconds > 0 ? `, then ${opts.sustainSeconds} s at 50% of ${fmt.num(burst.ackPerSecond)}/s` : ""}…`);
     svc = await start(store, "restart");
@@ -191,20 +209,23 @@ async function benchStore(kind: StoreKind, rows: Row[]): Promise<StoreResult> {
         Promise.all([backlogOverRun(db, run.startedAt, run.endedAt), wakeUpLatency(db, run.startedAt - 1000, run.endedAt + 1000)]),
       );
       sustained = { ...run, offered, backlog, wake };
-      rows.push({ run: `hookport · ${label} · ${opts.sustainSeconds} s at ${fmt.num(offered)}/s offered`, ...loadColumns(run), cpu: run.cpu, rssMiB: run.rssMiB, exactlyOnce: verdict(check) });
+      rows.push({ run: `hookport · ${label} · ${opts.sustainSeconds} s at ${fmt.num(offered)}/s offered`, ...loadColumns(run), exactlyOnce: verdict(check) });
     } else {
       await stop(svc, label);
     }
 
-    say(`${label}: processing a backlog of ${opts.processingEvents} no-op events…`);
-    await withStore(store, (db) => seedBacklog(db, opts.processingEvents, noopType));
-    svc = await start(store, "processing");
-    await waitForProcessing(svc, store, { eventType: noopType, adminToken, timeoutMs: smoke ? 15_000 : 120_000 });
-    await stop(svc, label);
-    const processing = await withStore(store, (db) => processingRate(db, noopType));
+    let processing: Processing | null = null;
+    if (opts.processingEvents > 0) {
+      say(`${label}: processing a backlog of ${opts.processingEvents} no-op events…`);
+      await withStore(store, (db) => seedBacklog(db, opts.processingEvents, noopType));
+      svc = await start(store, "processing");
+      await waitForProcessing(svc, store, { eventType: noopType, adminToken, timeoutMs: smoke ? 15_000 : 120_000 });
+      await stop(svc, label);
+      processing = await withStore(store, (db) => processingRate(db, noopType));
+    }
 
     let unbatched: StoreResult["unbatched"] = null;
-    if (!smoke) {
+    if (opts.baseline) {
       say(`${label}: the same load with one insert per request (HOOKPORT_INGEST_BATCH=1)…`);
       const single = await newStore(kind);
       try {
@@ -213,7 +234,7 @@ async function benchStore(kind: StoreKind, rows: Row[]): Promise<StoreResult> {
         await stop(one, label);
         const check = await verify(single, unbatched.acked, `${label} one insert per request`);
         checks.push(check);
-        rows.push({ run: `hookport · ${label} · one insert per request`, ...loadColumns(unbatched), cpu: unbatched.cpu, rssMiB: unbatched.rssMiB, exactlyOnce: verdict(check) });
+        rows.push({ run: `hookport · ${label} · one insert per request`, ...loadColumns(unbatched), exactlyOnce: verdict(check) });
       } finally {
         await dispose(single);
       }
@@ -242,6 +263,7 @@ async function benchAdminPage(): Promise<AdminPage | null> {
 
 async function drive(svc: Service, { count, seed, rate }: { count: number; seed: number; rate?: number }) {
   let cpu = 0;
+  let machine: Meter = { pgCpu: NaN, machineBusy: NaN };
   const summary = await runLoadProcesses({
     port: svc.port,
     count,
@@ -253,7 +275,11 @@ async function drive(svc: Service, { count, seed, rate }: { count: number; seed:
     around: () => {
       const before = svc.cpuSeconds();
       const t = performance.now();
-      return () => (cpu = ((svc.cpuSeconds() - before) / ((performance.now() - t) / 1000)) * 100);
+      const meter = startMeter();
+      return () => {
+        cpu = ((svc.cpuSeconds() - before) / ((performance.now() - t) / 1000)) * 100;
+        machine = meter();
+      };
     },
   });
   const rssMiB = svc.peakRssMiB();
@@ -262,7 +288,7 @@ async function drive(svc: Service, { count, seed, rate }: { count: number; seed:
     if (smoke) failures.push(note);
     else say(`  warning: ${note}`);
   }
-  return { ...summary, cpu, rssMiB };
+  return { ...summary, cpu, rssMiB, ...machine };
 }
 
 async function start(store: BenchStore, name: string, env: Record<string, string> = {}): Promise<Service> {
@@ -307,8 +333,21 @@ async function cleanUp() {
   cleanups.clear();
 }
 
-function loadColumns(s: LoadSummary): Omit<Row, "run"> {
-  return { requests: s.requests, ackPerSecond: s.ackPerSecond, p50: s.p50, p90: s.p90, p99: s.p99, max: s.max, errors: s.errors, generatorCpu: s.generatorCpu };
+function loadColumns(s: LoadSummary & Partial<Meter> & { cpu?: number; rssMiB?: number }): Omit<Row, "run"> {
+  return {
+    requests: s.requests,
+    ackPerSecond: s.ackPerSecond,
+    p50: s.p50,
+    p90: s.p90,
+    p99: s.p99,
+    max: s.max,
+    errors: s.errors,
+    generatorCpu: s.generatorCpu,
+    cpu: s.cpu,
+    rssMiB: s.rssMiB,
+    pgCpu: s.pgCpu,
+    machineBusy: s.machineBusy,
+  };
 }
 
 function merge(a: { received: number; duplicate: number } | undefined, b: { received: number; duplicate: number }) {
@@ -324,7 +363,9 @@ function otherLines(r: StoreResult): string[] {
   const wake = (w: WakeUp | null) => (w ? `p50 ${fmt.ms(w.p50)}, p99 ${fmt.ms(w.p99)}, max ${fmt.ms(w.max)} (${fmt.num(w.events)} events)` : "n/a (no processing)");
   return [
     `- ${label}: cold start to /readyz ${fmt.ms(r.coldFreshMs)} (${r.kind === "postgres" ? "new database, migrations applied" : "new data directory"}), ${fmt.ms(r.coldRestartMs)} (restart)`,
-    `- ${label}: stored → processed (no-op handler, backlog of ${fmt.num(r.processingEvents)}): ${r.processing ? `${fmt.num(r.processing.perSecond)}/s (${fmt.num(r.processing.processed)} in ${r.processing.seconds.toFixed(1)} s)` : "n/a (no processing)"}`,
+    r.processingEvents > 0
+      ? `- ${label}: stored → processed (no-op handler, backlog of ${fmt.num(r.processingEvents)}): ${r.processing ? `${fmt.num(r.processing.perSecond)}/s (${fmt.num(r.processing.processed)} in ${r.processing.seconds.toFixed(2)} s)` : "n/a (no processing)"}`
+      : `- ${label}: stored → processed: not measured (--processing-events 0)`,
     `- ${label}: wake-up (ack → processing starts) during the burst: ${wake(r.burstWake)}${r.sustained ? `; at 50% load: ${wake(r.sustained.wake)}` : ""}`,
     ...(r.sustained
       ? [
@@ -390,7 +431,7 @@ function targets(results: StoreResult[], limits: { httpPerSecond: number | null;
 }
 
 async function ensureBinary() {
-  if (args["no-build"] || !args.build) {
+  if (args["no-build"]) {
     if (!existsSync(opts.binary)) fail(`${opts.binary} does not exist: run npm run build`);
     return;
   }
