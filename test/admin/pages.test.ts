@@ -129,6 +129,17 @@ describe("history", () => {
     expect(text).toMatch(/badge-dead.*?<strong class="count">2<\/strong>/);
   });
 
+  test("one glance answer serves every tab for 5 s, then it is counted again", async () => {
+    const dead = async () => Number(/✕ (\d+) dead/.exec(await (await htmx("/admin/webhooks/glance")).text())?.[1] ?? 0);
+    app.clock.advance(5);
+    const before = await dead();
+    await s.db.query("update webhook_events set status = 'dead' where event_id = 'evt_h0'");
+    expect(await dead()).toBe(before);
+    app.clock.advance(5);
+    expect(await dead()).toBe(before + 1);
+    await s.db.query("update webhook_events set status = 'pending' where event_id = 'evt_h0'");
+  });
+
   test("bulk retry offers state the count, and retrying requeues exactly the matching dead events", async () => {
     const offers = await (await htmx("/admin/webhooks/bulk?source=stripe")).text();
     expect(offers).toContain('hx-confirm="Retry 2 dead events matching the current filter? They go back to pending now."');

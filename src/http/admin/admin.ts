@@ -12,7 +12,7 @@ import { createAssets, type StaticFiles } from "./assets.ts";
 import { createAdminAuth, csrfMatches, originAllowed, type AdminSession } from "./auth.ts";
 import type { AdminContext } from "./context.ts";
 import { detailPage, replay } from "./event-routes.ts";
-import { bulkOffers, bulkRetry, glance, historyPage, liveUpdate, moreRows } from "./history-routes.ts";
+import { bulkOffers, bulkRetry, glanceRoute, historyPage, liveUpdate, moreRows } from "./history-routes.ts";
 import { htmlResponse, isHtmx, isPageRequest, redirect, refuse } from "./respond.ts";
 import { login, loginPage, logout } from "./session-routes.ts";
 import { createThrottle } from "./throttle.ts";
@@ -83,6 +83,7 @@ export function adminRoutes(deps: AdminRouteDeps) {
     .get("/admin/login", ({ request }) => loginPage(ctx, request))
     .post("/admin/login", ({ request, body }) => login(ctx, request, body));
 
+  const glance = glanceRoute(ctx);
   const guarded = new Elysia()
     .derive(({ request }) => identify(request))
     .onBeforeHandle(guard)
@@ -90,7 +91,7 @@ export function adminRoutes(deps: AdminRouteDeps) {
     .get("/admin/webhooks", ({ request, session }) => historyPage(ctx, request, session))
     .get("/admin/webhooks/more", ({ request }) => moreRows(ctx, request))
     .get("/admin/webhooks/live", ({ request }) => liveUpdate(ctx, request))
-    .get("/admin/webhooks/glance", () => glance(ctx))
+    .get("/admin/webhooks/glance", () => glance())
     .get("/admin/webhooks/bulk", ({ request, session }) => bulkOffers(ctx, request, session))
     .post("/admin/webhooks/retry", ({ request, body }) => bulkRetry(ctx, request, body))
     .get("/admin/webhooks/:id", ({ request, session, params }) => detailPage(ctx, request, session, params.id))
