@@ -1,5 +1,7 @@
 // Who may use the admin: the route table walk, bearer and session, CSRF and Origin, throttling, cookies.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { adminStaticFiles } from "../../src/runtime.ts";
+import { baseUrl, buildTestApp } from "../support/app.ts";
 import { createTestStore, type TestStore } from "../support/stores.ts";
 import { adminToken, bearer, buildAdminApp, logIn, store, storedEvent } from "./admin-app.ts";
 
@@ -115,6 +117,14 @@ describe("login and sessions", () => {
     expect(response.status).toBe(303);
     expect(response.headers.get("location")).toBe("/admin/login");
     expect(response.headers.get("set-cookie")).toMatch(/^hookport_session=; Path=\/admin; Max-Age=0;/);
+  });
+
+  test("changing the admin token ends every session", async () => {
+    const { request } = buildAdminApp(s.db);
+    const { cookie } = await logIn(request);
+    const rotated = buildTestApp({ admin: { db: s.db, adminToken: "a-brand-new-admin-token-987654", staticFiles: adminStaticFiles } }).app;
+    const response = await rotated.handle(new Request(`${baseUrl}/admin/api/webhooks`, { headers: { cookie } }));
+    expect(response.status).toBe(401);
   });
 
   test("sessions survive a restart: the signing key is kept in the store", async () => {
