@@ -1,7 +1,8 @@
 // RECEIVE: composes the HTTP app from its plugins. Never listens: main wires it to a port, tests call app.handle().
 import { Elysia } from "elysia";
 import { adminRoutes, type AdminDeps } from "./admin/admin.ts";
-import { handleError } from "./errors.ts";
+import { rejectOversized } from "./body.ts";
+import { handleError, problem } from "./errors.ts";
 import { healthRoutes, type HealthDeps } from "./health.ts";
 import { webhookRoutes, type ReceiveDeps } from "./webhooks.ts";
 
@@ -12,7 +13,16 @@ export type AppDeps = ReceiveDeps &
   };
 
 export function buildApp(deps: AppDeps) {
-  const app = new Elysia().onError(handleError(deps.log)).use(healthRoutes(deps)).use(webhookRoutes(deps));
+  const { maxBodyBytes } = deps.config;
+  const tooLarge = (declared: number, path: string) => {
+    deps.log.warn("request refused", { status: 413, reason: "too-large", path, declared });
+    return problem(413, `the body is larger than MAX_BODY_BYTES (${maxBodyBytes} bytes)`, { reason: "too-large" });
+  };
+  const app = new Elysia()
+    .onError(handleError(deps.log))
+    .onRequest(rejectOversized(maxBodyBytes, tooLarge))
+    .use(healthRoutes(deps))
+    .use(webhookRoutes(deps));
   return deps.admin ? app.use(adminRoutes({ ...deps.admin, wake: deps.wake, log: deps.log, now: deps.now })) : app;
 }
 
