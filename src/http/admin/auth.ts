@@ -9,8 +9,8 @@ export type AdminSession = { kind: "bearer" } | { kind: "cookie"; csrf: string }
 /** What a token check found; `wrong` counts against the caller's address. */
 export type BearerCheck = "absent" | "ok" | "wrong";
 
-export const sessionCookie = "hookport_session";
-export const sessionSeconds = 12 * 60 * 60;
+const sessionCookie = "hookport_session";
+const sessionSeconds = 12 * 60 * 60;
 
 export type AdminAuthDeps = {
   adminToken: string;

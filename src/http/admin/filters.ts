@@ -6,7 +6,7 @@ import { eventStatuses, type EventStatus } from "../../store/schema.ts";
 
 export const sources = providers.map((p) => p.source);
 export const defaultLimit = 50;
-export const maxLimit = 100;
+const maxLimit = 100;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 

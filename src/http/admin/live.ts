@@ -6,7 +6,7 @@ import type { HistoryRow, SinceRow } from "../../store/history.ts";
 export type LiveCursor = { since: string; watch: string[] };
 
 /** Rows that can still change status. */
-export const isLive = (row: HistoryRow) => row.status === "pending" || row.status === "processing" || row.status === "failed";
+const isLive = (row: HistoryRow) => row.status === "pending" || row.status === "processing" || row.status === "failed";
 
 export const maxWatch = 200;
 
