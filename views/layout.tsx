@@ -1,5 +1,8 @@
 // VIEW: the page shell every admin page shares: CSRF token, htmx settings, the static files, the header.
-import type { Children } from "@kitajs/html";
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html, type PropsWithChildren } from "@elysiajs/html";
 
 export type AssetUrls = { htmx: string; css: string; js: string };
 
@@ -23,7 +26,7 @@ const htmxConfig = JSON.stringify({
   ],
 });
 
-export function Layout({ title, page, children }: { title: string; page: PageContext; children: Children }) {
+export function Layout({ title, page, children }: PropsWithChildren<{ title: string; page: PageContext }>) {
   return (
     <>
       {"<!doctype html>"}

@@ -1,4 +1,9 @@
 // VIEW: events per minute as a bar chart, drawn on the server as SVG (no chart library, no script).
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
+
 const width = 600;
 const height = 90;
 const plot = 72;

@@ -1,4 +1,8 @@
 // VIEW: one event in the history table. `oob` marks a row sent to refresh one already on the page.
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
 import type { HistoryRow } from "../../src/store/history.ts";
 import { StatusBadge } from "./status-badge.tsx";
 import { Time } from "./time.tsx";

@@ -1,5 +1,9 @@
 // VIEW: the history's filters. htmx sends them as you type (debounced) and swaps #history; the server
 // answers with HX-Push-Url so the address bar always reproduces the view. Without JS it is a plain GET form.
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
 import type { HistoryFilter } from "../../src/store/history.ts";
 import type { EventStatus } from "../../src/store/schema.ts";
 

@@ -1,5 +1,10 @@
 // VIEW: pretty-printed JSON with simple syntax colouring, every token escaped. Very large payloads are
 // shown plain: a span per token would make the page heavier than the payload is worth.
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
+
 const colourLimit = 300_000;
 
 // Strings (a key when a colon follows), numbers, literals; whatever lies between is punctuation and space.

@@ -1,4 +1,8 @@
 // VIEW: an event status as text plus a shape, so it reads without colour (WCAG 1.4.1).
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
 import type { EventStatus } from "../../src/store/schema.ts";
 
 const marks = {

@@ -1,4 +1,8 @@
 // VIEW: one event: what arrived (headers, payload), what the handler did (#event-live), and where to see it at the sender.
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
 import type { EventDetail } from "../../src/store/history.ts";
 import { JsonView } from "../components/json-view.tsx";
 import { Time } from "../components/time.tsx";

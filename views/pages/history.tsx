@@ -1,4 +1,8 @@
 // VIEW: the history page: at a glance, the filters, then #history (the same partial htmx swaps on a filter change).
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
 import { Filters, type FilterOptions } from "../components/filters.tsx";
 import { Layout, type PageContext } from "../layout.tsx";
 import { GlancePlaceholder } from "../partials/glance.tsx";

@@ -1,4 +1,8 @@
 // VIEW: the login page: one field, the admin token. A plain form post (no script needed to log in).
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
 import { Layout, type PageContext } from "../layout.tsx";
 
 export type LoginData = { next: string; error: string | null };

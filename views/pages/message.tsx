@@ -1,4 +1,8 @@
 // VIEW: a page that only says something: not found, a bad link, too many tries.
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
 import { Layout, type PageContext } from "../layout.tsx";
 
 export function MessagePage({ page, title, message }: { page: PageContext; title: string; message: string }) {

@@ -1,4 +1,8 @@
 // VIEW: #bulk, "retry every dead (or failed) event matching this filter", each button confirming the count.
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
 import type { HistoryFilter } from "../../src/store/history.ts";
 
 /** Counts stop at `cap` (shown as "cap+"); the retry itself takes every match. */

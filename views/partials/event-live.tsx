@@ -1,5 +1,9 @@
 // VIEW: #event-live on the detail page: status, attempts, the attempt timeline and Replay. It polls
 // itself every 2 s while the event can still change, and stops once it is processed or dead.
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
 import type { EventDetail } from "../../src/store/history.ts";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { Time } from "../components/time.tsx";

@@ -1,6 +1,10 @@
 // VIEW: #glance, on top of the history: counts per status for the last 24 h, events per minute over the
 // last hour, and a warning that cannot be missed while anything is dead. Refreshes itself every 15 s,
 // and soon after the live poll brings new rows.
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
 import type { StatusCounts } from "../../src/store/history.ts";
 import type { EventStatus } from "../../src/store/schema.ts";
 import { MinuteChart } from "../components/chart.tsx";

@@ -1,5 +1,9 @@
 // VIEW: #history, the part of the history page a filter change replaces: bulk actions, the table with
 // its "load older" row, and the poller that brings in new events without touching filters or scroll.
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
 import type { HistoryFilter, HistoryRow } from "../../src/store/history.ts";
 import { EventRow } from "../components/event-row.tsx";
 

@@ -2,6 +2,10 @@
 // and rows already shown re-sent out of band so their status and attempts update in place. Table rows
 // travel inside <template>: parsed anywhere else, the HTML parser drops <tr> and <td> (htmx 2 swaps
 // out-of-band elements found in templates).
+/** @jsxRuntime classic */
+/** @jsx Html.createElement */
+/** @jsxFrag Html.Fragment */
+import { Html } from "@elysiajs/html";
 import type { HistoryRow } from "../../src/store/history.ts";
 import { EventRow } from "../components/event-row.tsx";
 import { Poller, type LiveCursor } from "./history-region.tsx";
