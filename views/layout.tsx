@@ -26,41 +26,39 @@ const htmxConfig = JSON.stringify({
   ],
 });
 
+/** Starts at <html>: @elysiajs/html puts the doctype in front of a page that does (autoDoctype). */
 export function Layout({ title, page, children }: PropsWithChildren<{ title: string; page: PageContext }>) {
   return (
-    <>
-      {"<!doctype html>"}
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="csrf-token" content={page.csrf} />
-          <meta name="htmx-config" content={htmxConfig} />
-          <meta name="referrer" content="same-origin" />
-          <title safe>{`${title} · hookport`}</title>
-          <link rel="icon" href="data:," />
-          <link rel="stylesheet" href={page.assets.css} />
-          <script src={page.assets.htmx} defer></script>
-          <script src={page.assets.js} defer></script>
-        </head>
-        <body hx-headers={JSON.stringify({ "X-CSRF-Token": page.csrf })}>
-          <header class="topbar">
-            <a class="brand" href="/admin/webhooks">
-              hookport
-            </a>
-            {page.signedIn && (
-              <form method="post" action="/admin/logout" class="logout">
-                <input type="hidden" name="_csrf" value={page.csrf} />
-                <button type="submit" class="button-quiet">
-                  Log out
-                </button>
-              </form>
-            )}
-          </header>
-          <div id="flash" class="flash" role="status" aria-live="polite"></div>
-          <main>{children}</main>
-        </body>
-      </html>
-    </>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="csrf-token" content={page.csrf} />
+        <meta name="htmx-config" content={htmxConfig} />
+        <meta name="referrer" content="same-origin" />
+        <title safe>{`${title} · hookport`}</title>
+        <link rel="icon" href="data:," />
+        <link rel="stylesheet" href={page.assets.css} />
+        <script src={page.assets.htmx} defer></script>
+        <script src={page.assets.js} defer></script>
+      </head>
+      <body hx-headers={JSON.stringify({ "X-CSRF-Token": page.csrf })}>
+        <header class="topbar">
+          <a class="brand" href="/admin/webhooks">
+            hookport
+          </a>
+          {page.signedIn && (
+            <form method="post" action="/admin/logout" class="logout">
+              <input type="hidden" name="_csrf" value={page.csrf} />
+              <button type="submit" class="button-quiet">
+                Log out
+              </button>
+            </form>
+          )}
+        </header>
+        <div id="flash" class="flash" role="status" aria-live="polite"></div>
+        <main>{children}</main>
+      </body>
+    </html>
   );
 }

@@ -1,8 +1,11 @@
 // HTTP (admin): the admin plugin. Public: the login page and the static files. Every other /admin route
 // passes one guard: who is asking (bearer token or session cookie), and for a state change from a
 // session, its CSRF token and Origin. Routes are listed here, next to the guard, so none can miss it.
+// Routes return rendered views; @elysiajs/html makes them HTML responses (respond.ts sets the rest).
 import { randomBytes } from "node:crypto";
+import { html } from "@elysiajs/html";
 import { Elysia } from "elysia";
+import { Notice } from "../../../views/components/notice.tsx";
 import type { Logger } from "../../log.ts";
 import type { Executor } from "../../store/db.ts";
 import { getOrCreateSetting } from "../../store/settings.ts";
@@ -13,7 +16,7 @@ import { createAdminAuth, csrfMatches, originAllowed, type AdminSession } from "
 import type { AdminContext } from "./context.ts";
 import { detailPage, replay } from "./event-routes.ts";
 import { bulkOffers, bulkRetry, glanceRoute, historyPage, liveUpdate, moreRows } from "./history-routes.ts";
-import { htmlResponse, isHtmx, isPageRequest, redirect, refuse } from "./respond.ts";
+import { answerHtml, htmlContentType, isHtmx, isPageRequest, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
 import { login, loginPage, logout } from "./session-routes.ts";
 import { createThrottle } from "./throttle.ts";
 
@@ -27,7 +30,8 @@ export type AdminDeps = {
 
 export type AdminRouteDeps = AdminDeps & { wake: () => void; log: Logger; now?: () => number };
 
-type Identity = { session: AdminSession | null; refusal: Response | null };
+/** `refusal` answers the request instead of its route (a throttled address, a wrong bearer token). */
+type Identity = { session: AdminSession | null; refusal: ((set: ResponseSet) => Promise<Answer>) | null };
 
 const bearerChallenge = { "www-authenticate": 'Bearer realm="hookport admin"' };
 
@@ -55,7 +59,7 @@ export function adminRoutes(deps: AdminRouteDeps) {
     const wait = ctx.throttle.retryAfter(address);
     if (wait > 0) {
       const message = `too many wrong tokens from this address; try again in ${wait} s`;
-      return { session: null, refusal: refuse(request, 429, message, { "retry-after": String(wait) }) };
+      return { session: null, refusal: (set) => refuse(request, set, 429, message, { "retry-after": String(wait) }) };
     }
     if (bearer === "ok") {
       ctx.throttle.succeed(address);
@@ -63,52 +67,55 @@ export function adminRoutes(deps: AdminRouteDeps) {
     }
     ctx.throttle.fail(address);
     ctx.log.warn("admin bearer token refused", { address });
-    return { session: null, refusal: json(401, { error: "the bearer token is not the admin token" }, bearerChallenge) };
+    return { session: null, refusal: async () => json(401, { error: "the bearer token is not the admin token" }, bearerChallenge) };
   };
 
-  const guard = ({ request, body, session, refusal }: Identity & { request: Request; body: unknown }) => {
-    if (refusal) return refusal;
-    if (!session) return unauthenticated(request);
+  const guard = async ({ request, set, body, session, refusal }: Identity & { request: Request; set: ResponseSet; body: unknown }) => {
+    if (refusal) return refusal(set);
+    if (!session) return unauthenticated(request, set);
     if (session.kind === "cookie" && request.method !== "GET" && request.method !== "HEAD") {
-      if (!originAllowed(request)) return refuse(request, 403, "the request came from another site (Origin header): refused");
+      if (!originAllowed(request)) return refuse(request, set, 403, "the request came from another site (Origin header): refused");
       const field = body && typeof body === "object" ? (body as Record<string, unknown>)._csrf : undefined;
       if (!csrfMatches(session, request.headers.get("x-csrf-token"), field)) {
-        return refuse(request, 403, "the CSRF token is missing or wrong: reload the page and try again");
+        return refuse(request, set, 403, "the CSRF token is missing or wrong: reload the page and try again");
       }
     }
   };
 
   const open = new Elysia()
     .get("/admin/static/:name", ({ params }) => ctx.assets.serve(params.name) ?? json(404, { error: "no such static file: reload the page" }))
-    .get("/admin/login", ({ request }) => loginPage(ctx, request))
-    .post("/admin/login", ({ request, body }) => login(ctx, request, body));
+    .get("/admin/login", ({ request, set }) => loginPage(ctx, request, set))
+    .post("/admin/login", ({ request, set, body }) => login(ctx, request, set, body));
 
   const glance = glanceRoute(ctx);
   const guarded = new Elysia()
     .derive(({ request }) => identify(request))
     .onBeforeHandle(guard)
     .get("/admin", () => redirect("/admin/webhooks"))
-    .get("/admin/webhooks", ({ request, session }) => historyPage(ctx, request, session))
-    .get("/admin/webhooks/more", ({ request }) => moreRows(ctx, request))
-    .get("/admin/webhooks/live", ({ request }) => liveUpdate(ctx, request))
-    .get("/admin/webhooks/glance", () => glance())
-    .get("/admin/webhooks/bulk", ({ request, session }) => bulkOffers(ctx, request, session))
-    .post("/admin/webhooks/retry", ({ request, body }) => bulkRetry(ctx, request, body))
-    .get("/admin/webhooks/:id", ({ request, session, params }) => detailPage(ctx, request, session, params.id))
-    .post("/admin/webhooks/:id/replay", ({ request, session, params }) => replay(ctx, request, session, params.id))
+    .get("/admin/webhooks", ({ request, set, session }) => historyPage(ctx, request, set, session))
+    .get("/admin/webhooks/more", ({ request, set }) => moreRows(ctx, request, set))
+    .get("/admin/webhooks/live", ({ request, set }) => liveUpdate(ctx, request, set))
+    .get("/admin/webhooks/glance", ({ set }) => glance(set))
+    .get("/admin/webhooks/bulk", ({ request, set, session }) => bulkOffers(ctx, request, set, session))
+    .post("/admin/webhooks/retry", ({ request, set, body }) => bulkRetry(ctx, request, set, body))
+    .get("/admin/webhooks/:id", ({ request, set, session, params }) => detailPage(ctx, request, set, session, params.id))
+    .post("/admin/webhooks/:id/replay", ({ request, set, session, params }) => replay(ctx, request, set, session, params.id))
     .get("/admin/api/webhooks", ({ request }) => listWebhooksApi(ctx.db, request))
     .post("/admin/logout", ({ request }) => logout(request));
 
-  return new Elysia().use(open).use(guarded);
+  // html()'s hooks are global: they also run for routes mounted after the admin. They leave a returned
+  // Response as it is (every receive route returns one), and cost nothing measurable: a POST through
+  // app.handle took 0.60–0.70 µs with or without them (200k requests).
+  return new Elysia().use(html({ contentType: htmlContentType })).use(open).use(guarded);
 }
 
 /** CONTRACT.md: a browser navigating gets 303 to the login page; anything else 401 (htmx is sent to the login too). */
-function unauthenticated(request: Request): Response {
+function unauthenticated(request: Request, set: ResponseSet): Promise<Answer> | Response {
   if (isPageRequest(request)) {
     const url = new URL(request.url);
     return redirect(`/admin/login?next=${encodeURIComponent(url.pathname + url.search)}`);
   }
   const message = "log in at /admin/login, or send Authorization: Bearer $ADMIN_TOKEN";
-  if (isHtmx(request)) return htmlResponse(`<p class="notice notice-error">Your session has ended: log in again.</p>`, 401, { "hx-redirect": "/admin/login" });
+  if (isHtmx(request)) return answerHtml(set, Notice({ kind: "error", message: "Your session has ended: log in again." }), 401, { "hx-redirect": "/admin/login" });
   return json(401, { error: message }, bearerChallenge);
 }

@@ -10,32 +10,32 @@ import { pageContext, type AdminContext } from "./context.ts";
 import { isRowId } from "./filters.ts";
 import { isFormPost } from "./history-routes.ts";
 import { prettyPayload, senderLink } from "./present.ts";
-import { htmlResponse, isHtmx, isPageRequest, redirect, refuse } from "./respond.ts";
+import { answerHtml, isHtmx, isPageRequest, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
 
-export async function detailPage(ctx: AdminContext, request: Request, session: AdminSession | null, id: string): Promise<Response> {
+export async function detailPage(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null, id: string): Promise<Answer> {
   const event = isRowId(id) ? await getEventDetail(ctx.db, id) : null;
-  if (!event) return notFound(ctx, request, session, id);
+  if (!event) return notFound(ctx, request, set, session, id);
   const replayed = new URL(request.url).searchParams.get("replayed");
   const live = liveData(ctx, session, event, replayed && /^\d{1,12}$/.test(replayed) ? Number(replayed) : null);
-  if (isHtmx(request)) return htmlResponse(await EventLive({ data: live }));
+  if (isHtmx(request)) return answerHtml(set, EventLive({ data: live }));
   const data = { event, pretty: prettyPayload(event), senderLink: senderLink(event), live };
-  return htmlResponse(await DetailPage({ page: pageContext(ctx, session), data }));
+  return answerHtml(set, DetailPage({ page: pageContext(ctx, session), data }));
 }
 
 /** Puts the event back to pending through requeueEvents, the primitive the CLI and bulk retry share. */
-export async function replay(ctx: AdminContext, request: Request, session: AdminSession | null, id: string): Promise<Response> {
+export async function replay(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null, id: string): Promise<Answer> {
   const [row] = isRowId(id) ? await getHistoryRows(ctx.db, [id]) : [];
-  if (!row) return notFound(ctx, request, session, id);
+  if (!row) return notFound(ctx, request, set, session, id);
   const [queued] = await requeueEvents(ctx.db, [id]);
   if (!queued) {
-    return refuse(request, 409, "the event is being processed right now; replay it once this attempt has finished");
+    return refuse(request, set, 409, "the event is being processed right now; replay it once this attempt has finished");
   }
   ctx.wake();
   ctx.log.info("event replayed", { id, source: row.source, eventId: row.eventId });
   const at = Math.floor(ctx.now());
   if (isHtmx(request)) {
     const event = await getEventDetail(ctx.db, id);
-    return htmlResponse(await EventLive({ data: liveData(ctx, session, event!, at) }), 202);
+    return answerHtml(set, EventLive({ data: liveData(ctx, session, event!, at) }), 202);
   }
   if (isFormPost(request)) return redirect(`/admin/webhooks/${id}?replayed=${at}`);
   return json(202, { status: "queued", id });
@@ -51,8 +51,8 @@ function liveData(ctx: AdminContext, session: AdminSession | null, event: EventD
   };
 }
 
-async function notFound(ctx: AdminContext, request: Request, session: AdminSession | null, id: string): Promise<Response> {
+async function notFound(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null, id: string): Promise<Answer> {
   const message = `There is no stored event with id ${id.slice(0, 40)}.`;
-  if (!isPageRequest(request)) return refuse(request, 404, message);
-  return htmlResponse(await MessagePage({ page: pageContext(ctx, session), title: "Not found", message }), 404);
+  if (!isPageRequest(request)) return refuse(request, set, 404, message);
+  return answerHtml(set, MessagePage({ page: pageContext(ctx, session), title: "Not found", message }), 404);
 }

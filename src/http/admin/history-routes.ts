@@ -1,5 +1,6 @@
 // HTTP (admin): the history page and the partials htmx swaps into it: a filter change (#history), the
 // next page (#more), the live poll (#poller), the counts (#glance) and the bulk retry offers (#bulk).
+import { Notice } from "../../../views/components/notice.tsx";
 import { Glance, type GlanceData } from "../../../views/partials/glance.tsx";
 import { BulkRetry } from "../../../views/partials/bulk-retry.tsx";
 import { EventRows, HistoryRegion, type HistoryRegionData } from "../../../views/partials/history-region.tsx";
@@ -23,19 +24,19 @@ import type { AdminSession } from "./auth.ts";
 import { pageContext, type AdminContext } from "./context.ts";
 import { defaultLimit, filterQuery, isRowId, parseCursor, parseFilter, sources } from "./filters.ts";
 import { firstLiveCursor, maxWatch, planLiveUpdate } from "./live.ts";
-import { htmlResponse, isHtmx, redirect, refuse } from "./respond.ts";
+import { answerHtml, isHtmx, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
 
 const liveBatch = 100;
 const deadCap = 10_000;
 const bulkCap = 100_000;
 const bulkBatch = 500;
 
-export async function historyPage(ctx: AdminContext, request: Request, session: AdminSession | null): Promise<Response> {
+export async function historyPage(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null): Promise<Answer> {
   const params = new URL(request.url).searchParams;
   const filter = parseFilter(params);
-  if (!filter.ok) return refuse(request, 400, filter.error);
+  if (!filter.ok) return refuse(request, set, 400, filter.error);
   const cursor = parseCursor(params.get("cursor"));
-  if (!cursor.ok) return refuse(request, 400, cursor.error);
+  if (!cursor.ok) return refuse(request, set, 400, cursor.error);
 
   const page = await listHistory(ctx.db, filter.value, { before: cursor.value, limit: defaultLimit });
   const query = filterQuery(filter.value);
@@ -50,47 +51,47 @@ export async function historyPage(ctx: AdminContext, request: Request, session: 
   if (isHtmx(request)) {
     // Only a filter change moves the address bar; a refresh after a bulk retry keeps it.
     const push = request.headers.get("hx-trigger") === "filters" ? { "hx-push-url": `/admin/webhooks${query}` } : undefined;
-    return htmlResponse(await HistoryRegion({ data: region }), 200, push);
+    return answerHtml(set, HistoryRegion({ data: region }), 200, push);
   }
   const eventTypes = await listEventTypes(ctx.db);
   const options = { sources, statuses: eventStatuses };
-  return htmlResponse(await HistoryPage({ page: pageContext(ctx, session), data: { region, options, eventTypes } }));
+  return answerHtml(set, HistoryPage({ page: pageContext(ctx, session), data: { region, options, eventTypes } }));
 }
 
-export async function moreRows(ctx: AdminContext, request: Request): Promise<Response> {
+export async function moreRows(ctx: AdminContext, request: Request, set: ResponseSet): Promise<Answer> {
   const params = new URL(request.url).searchParams;
   const filter = parseFilter(params);
-  if (!filter.ok) return refuse(request, 400, filter.error);
+  if (!filter.ok) return refuse(request, set, 400, filter.error);
   const cursor = parseCursor(params.get("cursor"));
-  if (!cursor.ok || cursor.value === undefined) return refuse(request, 400, cursor.ok ? "cursor is required" : cursor.error);
+  if (!cursor.ok || cursor.value === undefined) return refuse(request, set, 400, cursor.ok ? "cursor is required" : cursor.error);
   const page = await listHistory(ctx.db, filter.value, { before: cursor.value, limit: defaultLimit });
-  return htmlResponse(await EventRows({ rows: page.rows, next: page.next, query: filterQuery(filter.value) }));
+  return answerHtml(set, EventRows({ rows: page.rows, next: page.next, query: filterQuery(filter.value) }));
 }
 
-export async function liveUpdate(ctx: AdminContext, request: Request): Promise<Response> {
+export async function liveUpdate(ctx: AdminContext, request: Request, set: ResponseSet): Promise<Answer> {
   const params = new URL(request.url).searchParams;
   const filter = parseFilter(params);
-  if (!filter.ok) return refuse(request, 400, filter.error);
+  if (!filter.ok) return refuse(request, set, 400, filter.error);
   const since = params.get("since") ?? "";
   const watch = (params.get("watch") ?? "").split(",").filter(Boolean);
   if (!/^\d{1,18}$/.test(since) || watch.length > maxWatch || !watch.every(isRowId)) {
-    return refuse(request, 400, "since must be a row id and watch at most 200 comma-separated row ids");
+    return refuse(request, set, 400, "since must be a row id and watch at most 200 comma-separated row ids");
   }
   const { rows: batch, more } = await listSince(ctx.db, filter.value, { since, limit: liveBatch });
   const inBatch = new Set(batch.map((r) => r.id));
   const watched = await getHistoryRows(ctx.db, watch.filter((id) => !inBatch.has(id)));
   const plan = planLiveUpdate({ since, watch }, batch, watched);
   const query = filterQuery(filter.value);
-  const html = await LiveUpdate({ data: { query, live: plan.cursor, prepend: plan.prepend, refresh: plan.refresh, gap: more } });
+  const view = LiveUpdate({ data: { query, live: plan.cursor, prepend: plan.prepend, refresh: plan.refresh, gap: more } });
   // New rows also refresh the counts (#glance listens, throttled), so the two never disagree for long.
-  return htmlResponse(html, 200, plan.prepend.length > 0 ? { "hx-trigger": "hookport:arrived" } : undefined);
+  return answerHtml(set, view, 200, plan.prepend.length > 0 ? { "hx-trigger": "hookport:arrived" } : undefined);
 }
 
 /**
  * The glance panel. Its 24 h count reads every row of the last day (~260 ms at 1,000,000 events a day on
  * PostgreSQL, bench/seed-history.ts), and every open tab asks for it, so one answer serves all for 5 s.
  */
-export function glanceRoute(ctx: AdminContext, maxAgeSeconds = 5): () => Promise<Response> {
+export function glanceRoute(ctx: AdminContext, maxAgeSeconds = 5): (set: ResponseSet) => Promise<string> {
   let cached: { at: number; data: Promise<GlanceData> } | null = null;
   const load = async (): Promise<GlanceData> => {
     const now = new Date(ctx.now() * 1000);
@@ -101,36 +102,36 @@ export function glanceRoute(ctx: AdminContext, maxAgeSeconds = 5): () => Promise
     ]);
     return { counts, perMinute, dead, deadCap };
   };
-  return async () => {
+  return async (set) => {
     if (!cached || ctx.now() - cached.at >= maxAgeSeconds) {
       const data = load();
       cached = { at: ctx.now(), data };
       data.catch(() => (cached = null));
     }
-    return htmlResponse(await Glance({ data: await cached.data }));
+    return answerHtml(set, Glance({ data: await cached.data }));
   };
 }
 
-export async function bulkOffers(ctx: AdminContext, request: Request, session: AdminSession | null): Promise<Response> {
+export async function bulkOffers(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null): Promise<Answer> {
   const filter = parseFilter(new URL(request.url).searchParams);
-  if (!filter.ok) return refuse(request, 400, filter.error);
+  if (!filter.ok) return refuse(request, set, 400, filter.error);
   const count = (status: "dead" | "failed") =>
     !filter.value.status || filter.value.status === status ? countMatching(ctx.db, { ...filter.value, status }, bulkCap) : Promise.resolve(0);
   const [dead, failed] = await Promise.all([count("dead"), count("failed")]);
   const csrf = pageContext(ctx, session).csrf;
-  return htmlResponse(await BulkRetry({ data: { filter: filter.value, dead, failed, cap: bulkCap, csrf } }));
+  return answerHtml(set, BulkRetry({ data: { filter: filter.value, dead, failed, cap: bulkCap, csrf } }));
 }
 
 /** Requeues every dead (or failed) event matching the filter, through requeueEvents in keyset batches. */
-export async function bulkRetry(ctx: AdminContext, request: Request, body: unknown): Promise<Response> {
+export async function bulkRetry(ctx: AdminContext, request: Request, set: ResponseSet, body: unknown): Promise<Answer> {
   const fields = new URLSearchParams();
   for (const [key, value] of Object.entries(body && typeof body === "object" ? body : {})) {
     if (typeof value === "string" && key !== "status") fields.set(key, value);
   }
   const retry = fields.get("retry");
-  if (retry !== "dead" && retry !== "failed") return refuse(request, 400, 'retry must be "dead" or "failed"');
+  if (retry !== "dead" && retry !== "failed") return refuse(request, set, 400, 'retry must be "dead" or "failed"');
   const parsed = parseFilter(fields);
-  if (!parsed.ok) return refuse(request, 400, parsed.error);
+  if (!parsed.ok) return refuse(request, set, 400, parsed.error);
   const filter: HistoryFilter = { ...parsed.value, status: retry };
 
   let queued = 0;
@@ -145,8 +146,8 @@ export async function bulkRetry(ctx: AdminContext, request: Request, body: unkno
   ctx.log.info("bulk retry", { status: retry, source: filter.source, type: filter.type, queued });
 
   if (isHtmx(request)) {
-    const notice = `<p class="notice notice-ok">Queued ${queued} ${retry} ${queued === 1 ? "event" : "events"} again.</p>`;
-    return htmlResponse(notice, 200, { "hx-trigger": "hookport:requeued" });
+    const message = `Queued ${queued} ${retry} ${queued === 1 ? "event" : "events"} again.`;
+    return answerHtml(set, Notice({ kind: "ok", message }), 200, { "hx-trigger": "hookport:requeued" });
   }
   if (isFormPost(request)) return redirect(`/admin/webhooks${filterQuery({ ...parsed.value })}`);
   return json(202, { status: "queued", count: queued });

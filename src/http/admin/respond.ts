@@ -1,6 +1,21 @@
-// HTTP (admin): how admin pages answer. One place for the HTML content type, `Vary: HX-Request` (a page
-// and its partial share a URL) and the headers that keep a page about untrusted payloads inert.
+// HTTP (admin): how admin pages answer. A route returns the rendered view and @elysiajs/html (`html()` in
+// admin.ts) turns it into the response: the HTML content type and, for a whole page, the doctype. The rest
+// is set here on Elysia's `set`, for every HTML answer: the status, `Vary: HX-Request` (a page and its
+// partial share a URL) and the headers that keep a page about untrusted payloads inert. Redirects and JSON
+// stay Response objects, which the plugin leaves as they are.
+import { isHtml } from "@elysiajs/html";
+import type { Context } from "elysia";
+import { Notice } from "../../../views/components/notice.tsx";
 import { json } from "../errors.ts";
+
+/** Given to html() in admin.ts; the plugin's default spells the charset `utf8`. */
+export const htmlContentType = "text/html; charset=utf-8";
+
+/** Elysia's per-request response state: status and headers. */
+export type ResponseSet = Context["set"];
+
+/** What an admin route answers: a rendered view (the plugin makes it the HTML response) or a Response. */
+export type Answer = string | Response;
 
 // htmx runs without eval and without its injected <style> (see views/layout.tsx), so nothing inline is needed.
 const contentSecurityPolicy =
@@ -8,7 +23,6 @@ const contentSecurityPolicy =
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const pageHeaders = {
-  "content-type": "text/html; charset=utf-8",
   vary: "HX-Request",
   "cache-control": "no-store",
   "content-security-policy": contentSecurityPolicy,
@@ -16,8 +30,14 @@ const pageHeaders = {
   "referrer-policy": "same-origin",
 };
 
-export function htmlResponse(body: string, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(body, { status, headers: { ...pageHeaders, ...headers } });
+/** Sets the status and the page headers, and gives back the rendered view for the plugin to send. */
+export async function answerHtml(set: ResponseSet, view: JSX.Element, status = 200, headers: Record<string, string> = {}): Promise<string> {
+  const body = await view;
+  set.status = status;
+  Object.assign(set.headers, pageHeaders, headers);
+  // The plugin only takes a string that looks like markup for HTML; an empty partial (no older rows) is HTML too.
+  if (!isHtml(body)) set.headers["content-type"] = htmlContentType;
+  return body;
 }
 
 export function redirect(location: string, headers: Record<string, string> = {}): Response {
@@ -38,14 +58,9 @@ export function isPageRequest(request: Request): boolean {
  * A refusal in the form the caller can use: JSON for scripts; for htmx, an HTML notice placed in the
  * page's #flash area (HX-Retarget) so the swap target keeps its content.
  */
-export function refuse(request: Request, status: number, message: string, headers: Record<string, string> = {}): Response {
+export async function refuse(request: Request, set: ResponseSet, status: number, message: string, headers: Record<string, string> = {}): Promise<Answer> {
   if (isHtmx(request)) {
-    const notice = `<p class="notice notice-error">${escapeText(message)}</p>`;
-    return htmlResponse(notice, status, { "hx-retarget": "#flash", "hx-reswap": "innerHTML", ...headers });
+    return answerHtml(set, Notice({ kind: "error", message }), status, { "hx-retarget": "#flash", "hx-reswap": "innerHTML", ...headers });
   }
   return json(status, { error: message }, { vary: "HX-Request", ...headers });
-}
-
-function escapeText(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -3,22 +3,22 @@
 import { LoginPage } from "../../../views/pages/login.tsx";
 import { clearSessionCookie, isHttps, originAllowed, sessionSetCookie } from "./auth.ts";
 import { pageContext, type AdminContext } from "./context.ts";
-import { htmlResponse, redirect } from "./respond.ts";
+import { answerHtml, redirect, type Answer, type ResponseSet } from "./respond.ts";
 
 const home = "/admin/webhooks";
 
-export async function loginPage(ctx: AdminContext, request: Request): Promise<Response> {
+export async function loginPage(ctx: AdminContext, request: Request, set: ResponseSet): Promise<Answer> {
   const next = safeNext(new URL(request.url).searchParams.get("next"));
   if (await ctx.auth.readSession(request)) return redirect(next);
-  return htmlResponse(await LoginPage({ page: pageContext(ctx, null), data: { next, error: null } }));
+  return answerHtml(set, LoginPage({ page: pageContext(ctx, null), data: { next, error: null } }));
 }
 
-export async function login(ctx: AdminContext, request: Request, body: unknown): Promise<Response> {
+export async function login(ctx: AdminContext, request: Request, set: ResponseSet, body: unknown): Promise<Answer> {
   const form = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
   const next = safeNext(typeof form.next === "string" ? form.next : null);
   const page = pageContext(ctx, null);
-  const again = async (status: number, error: string, headers: Record<string, string> = {}) =>
-    htmlResponse(await LoginPage({ page, data: { next, error } }), status, headers);
+  const again = (status: number, error: string, headers: Record<string, string> = {}) =>
+    answerHtml(set, LoginPage({ page, data: { next, error } }), status, headers);
 
   // A login form posted from another site would sign the admin's browser into the attacker's choice.
   if (!originAllowed(request)) return again(403, "This login form was posted from another site.");
