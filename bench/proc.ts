@@ -1,5 +1,5 @@
 // BENCH: what a process costs, from /proc (Linux): CPU time in utime+stime, peak RSS in VmHWM.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 // USER_HZ is 100 on every Linux the binary targets (sysconf(_SC_CLK_TCK)).
 const ticksPerSecond = 100;
@@ -23,6 +23,15 @@ export function peakRssMiB(pid: number): number {
     return match ? Number(match[1]) / 1024 : NaN;
   } catch {
     return NaN;
+  }
+}
+
+/** Starts VmHWM over from the current RSS (Linux 4.0+, clear_refs "5"), so the next peak is the load's own. */
+export function resetPeakRss(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+  } catch {
+    // Not permitted or not Linux: the peak then includes the start.
   }
 }
 

@@ -164,7 +164,8 @@ async function main() {
   if (args.out) writeFileSync(args.out, report + "\n");
 }
 
-type Driven = LoadSummary & Meter & { cpu: number; rssMiB: number };
+/** rssMiB: peak RSS during the load (VmHWM reset as it starts); startPeakMiB: the peak before it, start-up included. */
+type Driven = LoadSummary & Meter & { cpu: number; rssMiB: number; startPeakMiB: number };
 
 type StoreResult = {
   kind: StoreKind;
@@ -264,6 +265,7 @@ async function benchAdminPage(): Promise<AdminPage | null> {
 async function drive(svc: Service, { count, seed, rate }: { count: number; seed: number; rate?: number }) {
   let cpu = 0;
   let machine: Meter = { pgCpu: NaN, machineBusy: NaN };
+  let startPeak = NaN;
   const summary = await runLoadProcesses({
     port: svc.port,
     count,
@@ -273,6 +275,8 @@ async function drive(svc: Service, { count, seed, rate }: { count: number; seed:
     processes: opts.loadProcesses,
     duplicateShare: opts.duplicateShare,
     around: () => {
+      startPeak = svc.peakRssMiB();
+      svc.resetPeakRss();
       const before = svc.cpuSeconds();
       const t = performance.now();
       const meter = startMeter();
@@ -288,7 +292,7 @@ async function drive(svc: Service, { count, seed, rate }: { count: number; seed:
     if (smoke) failures.push(note);
     else say(`  warning: ${note}`);
   }
-  return { ...summary, cpu, rssMiB, ...machine };
+  return { ...summary, cpu, rssMiB, startPeakMiB: startPeak, ...machine };
 }
 
 async function start(store: BenchStore, name: string, env: Record<string, string> = {}): Promise<Service> {
@@ -362,7 +366,7 @@ function otherLines(r: StoreResult): string[] {
   const label = r.kind === "postgres" ? "PostgreSQL" : "embedded";
   const wake = (w: WakeUp | null) => (w ? `p50 ${fmt.ms(w.p50)}, p99 ${fmt.ms(w.p99)}, max ${fmt.ms(w.max)} (${fmt.num(w.events)} events)` : "n/a (no processing)");
   return [
-    `- ${label}: cold start to /readyz ${fmt.ms(r.coldFreshMs)} (${r.kind === "postgres" ? "new database, migrations applied" : "new data directory"}), ${fmt.ms(r.coldRestartMs)} (restart)`,
+    `- ${label}: cold start to /readyz ${fmt.ms(r.coldFreshMs)} (${r.kind === "postgres" ? "new database, migrations applied" : "new data directory"}), ${fmt.ms(r.coldRestartMs)} (restart); peak RSS before the first request ${fmt.num(r.burst.startPeakMiB)} MiB (the table's peak RSS is the load's own)`,
     r.processingEvents > 0
       ? `- ${label}: stored → processed (no-op handler, backlog of ${fmt.num(r.processingEvents)}): ${r.processing ? `${fmt.num(r.processing.perSecond)}/s (${fmt.num(r.processing.processed)} in ${r.processing.seconds.toFixed(2)} s)` : "n/a (no processing)"}`
       : `- ${label}: stored → processed: not measured (--processing-events 0)`,

@@ -1,7 +1,7 @@
 // BENCH: the compiled binary as a process under test: start it, time it to /readyz, read its CPU and
 // peak RSS from /proc, stop it the way an operator does (SIGTERM).
 import { openSync, closeSync, readFileSync } from "node:fs";
-import { cpuSeconds, peakRssMiB } from "./proc.ts";
+import { cpuSeconds, peakRssMiB, resetPeakRss } from "./proc.ts";
 import { sleep } from "./stats.ts";
 
 export type StartOptions = {
@@ -19,6 +19,8 @@ export type Service = {
   coldStartMs: number;
   cpuSeconds(): number;
   peakRssMiB(): number;
+  /** Starts the peak over, so peakRssMiB() then gives the peak since this call. */
+  resetPeakRss(): void;
   /** SIGTERM, then wait; SIGKILL after 20 s. Returns the exit code. */
   stop(): Promise<number>;
   logTail(lines?: number): string;
@@ -68,6 +70,7 @@ export async function startHookport({ binary, env, logFile, readyTimeoutMs = 30_
     coldStartMs,
     cpuSeconds: () => cpuSeconds(proc.pid),
     peakRssMiB: () => peakRssMiB(proc.pid),
+    resetPeakRss: () => resetPeakRss(proc.pid),
     logTail,
     stop: async () => {
       if (proc.exitCode !== null) return proc.exitCode;
