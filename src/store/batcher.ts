@@ -43,10 +43,12 @@ export function createBatcher<In, Out>(
     add: (item) =>
       new Promise<Out>((resolve, reject) => {
         waiting.push({ item, resolve, reject });
-        // Gather what arrives in the same tick before deciding.
+        // Gather what arrives in the same turn of the event loop before deciding: setImmediate, not a
+        // microtask, because PGlite runs a whole statement inside the microtask queue, so a microtask
+        // flush saw one request per batch on the embedded store (issue 5). Idle, this waits for nothing.
         if (!scheduled && inFlight < concurrency) {
           scheduled = true;
-          queueMicrotask(flush);
+          setImmediate(flush);
         }
       }),
     drain: () => (inFlight === 0 && waiting.length === 0 ? Promise.resolve() : new Promise((r) => idle.push(r))),

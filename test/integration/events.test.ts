@@ -46,6 +46,19 @@ for (const kind of storeKinds) {
       expect(rows).toHaveLength(0);
     });
 
+    // Regression (issue 5): PGlite runs a statement to completion inside the microtask queue, so a batch
+    // flushed on a microtask held one event; writes arriving as separate requests never shared a commit.
+    test("writes that arrive as separate macrotasks, as HTTP requests do, share statements", async () => {
+      let statements = 0;
+      const counting = { ...store.db, query: (text: string, params?: readonly unknown[]) => (statements++, store.db.query(text, params)) } as typeof store.db;
+      const writer = createEventWriter(counting);
+      const writes = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => new Promise((resolve) => setImmediate(() => resolve(writer.write(event(`evt_tick_${i}`)))))),
+      );
+      expect(writes.every((o) => (o as { status: string }).status === "received")).toBe(true);
+      expect(statements).toBeLessThanOrEqual(4);
+    });
+
     test("100 concurrent writes of one new event id make one row and one received answer", async () => {
       const writer = createEventWriter(store.db);
       const outcomes = await Promise.all(Array.from({ length: 100 }, () => writer.write(event("evt_race"))));
