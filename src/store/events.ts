@@ -67,10 +67,16 @@ export async function writeBatch(db: Executor, events: readonly NewEvent[]): Pro
     }
     copies.set(k, (copies.get(k) ?? 0) + 1);
   }
+  // Every batch takes its unique-index locks in one global order, so two batches in flight that share
+  // new ids wait for each other instead of deadlocking (each held one id the other needed, issue 5).
+  unique.sort((a, b) => compareKeys(key(a.source, a.eventId), key(b.source, b.eventId)));
 
   let rows: Returned[];
   try {
-    rows = await insertRows(db, unique, (e) => copies.get(key(e.source, e.eventId)) ?? 1);
+    rows = await insertRows(db, unique, (e) => copies.get(key(e.source, e.eventId)) ?? 1).catch((err: unknown) =>
+      // A deadlock with another writer of these rows (the queue's updates) rolled the statement back: once more.
+      sqlState(err) === "40P01" ? insertRows(db, unique, (e) => copies.get(key(e.source, e.eventId)) ?? 1) : Promise.reject(err),
+    );
   } catch (err) {
     if (!isDataError(err) || unique.length === 1) {
       if (isDataError(err)) return events.map(() => ({ status: "refused", detail: describeDataError(err) }));
@@ -115,10 +121,16 @@ function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: New
   return db.query<Returned>(insertSql(size), params);
 }
 
+const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function sqlState(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : null;
+}
+
 /** SQLSTATE class 22 (data exception): the row's content, not the store, is at fault. */
 function isDataError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.startsWith("22");
+  return sqlState(err)?.startsWith("22") ?? false;
 }
 
 function describeDataError(err: unknown): string {

@@ -59,6 +59,17 @@ for (const kind of storeKinds) {
       expect(statements).toBeLessThanOrEqual(4);
     });
 
+    // Regression (issue 5 bench, PostgreSQL log "deadlock detected" between two ingest INSERTs): two
+    // batches in flight holding the same new ids in opposite orders each waited for the other's row.
+    test("two concurrent batches with the same new ids in opposite orders both commit", async () => {
+      for (let round = 0; round < 5; round++) {
+        const ids = Array.from({ length: 200 }, (_, i) => event(`evt_order_${round}_${i}`));
+        const [forward, backward] = await Promise.all([writeBatch(store.db, ids), writeBatch(store.db, [...ids].reverse())]);
+        const received = [...forward!, ...backward!].filter((o) => o.status === "received");
+        expect(received).toHaveLength(200);
+      }
+    });
+
     test("100 concurrent writes of one new event id make one row and one received answer", async () => {
       const writer = createEventWriter(store.db);
       const outcomes = await Promise.all(Array.from({ length: 100 }, () => writer.write(event("evt_race"))));
