@@ -43,6 +43,9 @@ export function clientAddress(request: Request): string | null {
 
 export const adminStaticFiles = { htmx: htmxSource, css: adminCss, js: adminJs };
 
+/** A hint, not a stop-the-world collection: cheap enough to give after every few MB of garbage (store/pglite.ts). */
+export const hintGarbageCollection = (): void => Bun.gc(false);
+
 export type Listener = { port: number; stop(): Promise<void> };
 
 export function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number): Listener {
