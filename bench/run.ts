@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
     "sustain-seconds": { type: "string" },
     "processing-events": { type: "string" },
     stores: { type: "string", default: "postgres,embedded" },
-    "database-url": { type: "string", default: process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres" },
+    "database-url": { type: "string", default: process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres" },
     binary: { type: "string", default: join(root, "dist/hookport") },
     "no-build": { type: "boolean", default: false },
     "admin-runs": { type: "string" },
@@ -53,8 +53,8 @@ if (args.help) {
   --sustain-seconds N     the run at 50% of the measured maximum (default 60; smoke 0 = skipped)
   --processing-events N   backlog of no-op events for the processing throughput (default 5000; smoke 100)
   --stores LIST           postgres,embedded (default both)
-  --database-url URL      a PostgreSQL server where this user may create databases (BENCH_DATABASE_URL;
-                          default postgres://postgres@127.0.0.1:5432/postgres)
+  --database-url URL      a PostgreSQL server where this user may create databases (default BENCH_DATABASE_URL,
+                          else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
   --binary PATH           default dist/hookport, built first when missing or older than the sources
   --no-build              use the binary as it is
   --admin-runs N          requests per admin page measurement (default 7; 0 or smoke: skipped)
