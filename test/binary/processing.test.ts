@@ -141,3 +141,52 @@ describe("crash safety of dist/hookport", () => {
     slow,
   );
 });
+
+describe("hookport replay", () => {
+  test(
+    "re-queues a processed event through the running service's admin API, on the embedded store",
+    async () => {
+      const box = makeSandbox();
+      sandboxes.push(box);
+      const token = "r".repeat(32);
+      const env = { ...baseEnv, DATA_DIR: join(box.dir, "data"), ADMIN_TOKEN: token };
+      const service = startService(box, env);
+      await waitReady(service, performance.now());
+      const { request, eventId } = await githubRequest(service.url, "ping");
+      expect((await fetch(request)).status).toBe(200);
+
+      const api = async () => {
+        const response = await fetch(`${service.url}/admin/api/webhooks?q=${eventId}`, { headers: { authorization: `Bearer ${token}` } });
+        const { items } = (await response.json()) as { items: { id: string; status: string; attempts: number }[] };
+        return items[0]!;
+      };
+      const until = async (ok: (e: { status: string; attempts: number }) => boolean) => {
+        const deadline = Date.now() + 10_000;
+        let event = await api();
+        while (!ok(event) && Date.now() < deadline) {
+          await Bun.sleep(50);
+          event = await api();
+        }
+        return event;
+      };
+      const processed = await until((e) => e.status === "processed");
+      expect(processed).toMatchObject({ status: "processed", attempts: 1 });
+
+      const replayed = await runCommand(box, ["replay", processed.id, "--url", service.url], { ADMIN_TOKEN: token });
+      expect(replayed.code).toBe(0);
+      expect(replayed.stdout).toContain('202 {"status":"queued"');
+      expect(await until((e) => e.status === "processed" && e.attempts === 2)).toMatchObject({ status: "processed", attempts: 2 });
+
+      const unknown = await runCommand(box, ["replay", "999999", "--url", service.url], { ADMIN_TOKEN: token });
+      expect(unknown.code).toBe(1);
+      expect(unknown.stdout).toStartWith("404");
+      const noToken = await runCommand(box, ["replay", processed.id, "--url", service.url], {});
+      expect(noToken.code).toBe(2);
+      expect(noToken.stderr).toContain("ADMIN_TOKEN");
+
+      service.proc.kill("SIGTERM");
+      expect(await service.proc.exited).toBe(0);
+    },
+    slow,
+  );
+});
