@@ -2,7 +2,7 @@
 // embedded store, next to the machine's two limits measured in the same run (issue 5). Prints one
 // markdown table and the targets; exits non-zero when an acknowledged event was lost or stored twice.
 // `npm run bench -- --smoke`: a few hundred requests per store, checks only (CI).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -108,12 +108,14 @@ if (failures.length > 0) {
   console.error(`\nbench FAILED:\n  - ${failures.join("\n  - ")}\n(service logs in ${workDir})`);
   process.exit(1);
 }
+// Info-level logs of a full run come to ~80 MB: kept only when something failed.
+rmSync(workDir, { recursive: true, force: true });
 
 async function main() {
   await ensureBinary();
   const started = performance.now();
   const busy = loadAverage();
-  say(`hookport bench${smoke ? " (smoke)" : ""}: ${opts.requests} requests per run, ${opts.connections} connections, ${opts.duplicateShare * 100}% duplicates; logs in ${workDir}`);
+  say(`hookport bench${smoke ? " (smoke)" : ""}: ${opts.requests} requests per run, ${opts.connections} connections, ${opts.duplicateShare * 100}% duplicates; logs in ${workDir} (kept if it fails)`);
 
   say("limits: bare HTTP server…");
   const ceiling = await measureHttpCeiling({
