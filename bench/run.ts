@@ -2,87 +2,23 @@
 // embedded store, next to the machine's two limits measured in the same run (issue 5). Prints one
 // markdown table and the targets; exits non-zero when an acknowledged event was lost or stored twice.
 // `npm run bench -- --smoke`: a few hundred requests per store, checks only (CI).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { measureAdminPage, type AdminPage } from "./admin-page.ts";
-import { backlogOverRun, checkExactlyOnce, processingRate, wakeUpLatency, type Backlog, type ExactlyOnce, type Processing, type WakeUp } from "./checks.ts";
+import { ensureBinary } from "./binary.ts";
+import { backlogOverRun, checkExactlyOnce, processingRate, wakeUpLatency, type ExactlyOnce, type Processing, type WakeUp } from "./checks.ts";
 import { benchSecrets } from "./deliveries.ts";
 import { measureHttpCeiling, measurePgCommitRate } from "./limits.ts";
 import { runLoadProcesses, type LoadSummary } from "./load.ts";
-import { fmt, renderTable, renderTargets, type Row, type Target } from "./report.ts";
+import { args, opts, root, smoke } from "./options.ts";
+import { fmt, renderTable, renderTargets, type Row } from "./report.ts";
 import { seedBacklog, waitForProcessing } from "./backlog.ts";
 import { startMeter, type Meter } from "./proc.ts";
 import { sleep } from "./stats.ts";
 import { startHookport, type Service } from "./service.ts";
 import { createEmbeddedStore, createPostgresStore, withStore, type BenchStore, type StoreKind } from "./stores.ts";
-
-const root = new URL("..", import.meta.url).pathname;
-
-const { values: args } = parseArgs({
-  args: Bun.argv.slice(2),
-  options: {
-    smoke: { type: "boolean", default: false },
-    requests: { type: "string" },
-    concurrency: { type: "string", default: "64" },
-    duplicates: { type: "string", default: "0.1" },
-    "load-processes": { type: "string", default: "1" },
-    "sustain-seconds": { type: "string" },
-    "processing-events": { type: "string" },
-    stores: { type: "string", default: "postgres,embedded" },
-    "database-url": { type: "string", default: process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres" },
-    binary: { type: "string", default: join(root, "dist/hookport") },
-    "no-build": { type: "boolean", default: false },
-    "admin-runs": { type: "string" },
-    "no-baseline": { type: "boolean", default: false },
-    profile: { type: "string" },
-    env: { type: "string", multiple: true, default: [] },
-    out: { type: "string" },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
-
-if (args.help) {
-  console.log(`npm run bench [-- options]
-  --smoke                 a few hundred requests per store; checks nothing is lost or doubled, no timing targets
-  --requests N            requests per load run (default 20000; smoke 300)
-  --concurrency N         connections (default 64)
-  --duplicates F          share of byte-identical redeliveries (default 0.1)
-  --load-processes N      load-generator processes (default 1)
-  --sustain-seconds N     the run at 50% of the measured maximum (default 60; smoke 0 = skipped)
-  --processing-events N   backlog of no-op events for the processing throughput (default 5000; smoke 100)
-  --stores LIST           postgres,embedded (default both)
-  --database-url URL      a PostgreSQL server where this user may create databases (default BENCH_DATABASE_URL,
-                          else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
-  --binary PATH           default dist/hookport, built first when missing or older than the sources
-  --no-build              use the binary as it is
-  --admin-runs N          requests per admin page measurement (default 7; 0 or smoke: skipped)
-  --no-baseline           skip the one-insert-per-request runs (HOOKPORT_INGEST_BATCH=1; smoke skips them)
-  --profile DIR           CPU-profile every hookport process (BUN_OPTIONS=--cpu-prof-md) into DIR
-  --env NAME=VALUE        extra environment for every hookport process (repeatable), e.g. --env WORKERS=1
-  --out FILE              also write the report (markdown) to FILE
-
-Quick iteration on ingest speed: --stores postgres --sustain-seconds 0 --processing-events 0 --no-baseline --admin-runs 0`);
-  process.exit(0);
-}
-
-const smoke = args.smoke;
-const int = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number.parseInt(v, 10));
-const opts = {
-  requests: int(args.requests, smoke ? 300 : 20_000),
-  connections: int(args.concurrency, 64),
-  duplicateShare: Number(args.duplicates),
-  loadProcesses: int(args["load-processes"], 1),
-  sustainSeconds: int(args["sustain-seconds"], smoke ? 0 : 60),
-  processingEvents: int(args["processing-events"], smoke ? 100 : 5_000),
-  stores: args.stores.split(",").map((s) => s.trim()).filter(Boolean) as StoreKind[],
-  databaseUrl: args["database-url"],
-  binary: args.binary,
-  adminRuns: int(args["admin-runs"], smoke ? 0 : 7),
-  baseline: !smoke && !args["no-baseline"],
-};
-for (const s of opts.stores) if (s !== "postgres" && s !== "embedded") fail(`--stores: unknown store "${s}" (postgres, embedded)`);
+import { adminLines, otherLines, targets, verdict, type Driven, type StoreResult } from "./targets.ts";
 
 const adminToken = "hookport-bench-admin-token-0123456789";
 const serviceEnv: Record<string, string> = {
@@ -112,7 +48,7 @@ if (failures.length > 0) {
 rmSync(workDir, { recursive: true, force: true });
 
 async function main() {
-  await ensureBinary();
+  await ensureBinary(say);
   const started = performance.now();
   const busy = loadAverage();
   say(`hookport bench${smoke ? " (smoke)" : ""}: ${opts.requests} requests per run, ${opts.connections} connections, ${opts.duplicateShare * 100}% duplicates; logs in ${workDir} (kept if it fails)`);
@@ -154,35 +90,18 @@ async function main() {
     "",
     renderTable(rows, limits),
     "",
-    ...results.flatMap((r) => otherLines(r)),
+    ...results.flatMap((r) => otherLines(r, opts.sustainSeconds)),
     `- binary: ${size.toFixed(1)} MiB (${opts.binary.replace(root, "")})`,
     ...(admin ? adminLines(admin) : ["- history page over 1,000,000 events: n/a (" + (opts.adminRuns > 0 ? "no PostgreSQL store in this run" : "skipped") + ")"]),
     "",
     "Targets (issue 5):",
-    renderTargets(targets(results, limits, admin)),
+    renderTargets(targets(results, limits, admin, { smoke, failures, sustainSeconds: opts.sustainSeconds })),
     "",
     `Whole bench: ${Math.round((performance.now() - started) / 1000)} s.`,
   ].join("\n");
   console.log("\n" + report);
   if (args.out) writeFileSync(args.out, report + "\n");
 }
-
-/** rssMiB: peak RSS during the load (VmHWM reset as it starts); startPeakMiB: the peak before it, start-up included. */
-type Driven = LoadSummary & Meter & { cpu: number; rssMiB: number; startPeakMiB: number };
-
-type StoreResult = {
-  kind: StoreKind;
-  burst: Driven;
-  unbatched: Driven | null;
-  sustained: (Driven & { offered: number; backlog: Backlog | null; wake: WakeUp | null }) | null;
-  coldFreshMs: number;
-  coldRestartMs: number;
-  /** Ack → processing starts for a trickle of events while the workers are free (the contract's 5 s). */
-  idleWake: WakeUp | null;
-  processing: Processing | null;
-  processingEvents: number;
-  checks: ExactlyOnce[];
-};
 
 /**
  * One store kind, each phase on a store of its own, so no phase inherits another's backlog: the burst
@@ -378,108 +297,6 @@ function merge(a: { received: number; duplicate: number } | undefined, b: { rece
   return { received: (a?.received ?? 0) + b.received, duplicate: (a?.duplicate ?? 0) + b.duplicate };
 }
 
-function verdict(c: ExactlyOnce): string {
-  return c.ok ? `0 / 0 of ${fmt.num(c.acked)}` : `**${c.lost} / ${c.doubled}** of ${fmt.num(c.acked)}`;
-}
-
-function otherLines(r: StoreResult): string[] {
-  const label = r.kind === "postgres" ? "PostgreSQL" : "embedded";
-  const wake = (w: WakeUp | null) => (w ? `p50 ${fmt.ms(w.p50)}, p99 ${fmt.ms(w.p99)}, max ${fmt.ms(w.max)} (${fmt.num(w.events)} events)` : "n/a (no processing)");
-  return [
-    `- ${label}: cold start to /readyz ${fmt.ms(r.coldFreshMs)} (${r.kind === "postgres" ? "new database, migrations applied" : "new data directory"}), ${fmt.ms(r.coldRestartMs)} (restart); peak RSS before the first request ${fmt.num(r.burst.startPeakMiB)} MiB (the table's peak RSS is the load's own)`,
-    r.processingEvents > 0
-      ? `- ${label}: stored → processed (no-op handler, backlog of ${fmt.num(r.processingEvents)}): ${r.processing ? `${fmt.num(r.processing.perSecond)}/s (${fmt.num(r.processing.processed)} in ${r.processing.seconds.toFixed(2)} s)` : "n/a (no processing)"}`
-      : `- ${label}: stored → processed: not measured (--processing-events 0)`,
-    `- ${label}: wake-up (ack → processing starts) while idle: ${wake(r.idleWake)}${r.sustained ? `; at 50% load: ${wake(r.sustained.wake)}` : ""}`,
-    ...(r.sustained
-      ? [
-          `- ${label}: pending backlog over the ${opts.sustainSeconds} s run: ${r.sustained.backlog ? `max ${fmt.num(r.sustained.backlog.max)}, last ${fmt.num(r.sustained.backlog.last)}, growth ${r.sustained.backlog.growthPerSecond.toFixed(1)} events/s` : "n/a (no processing)"}`,
-        ]
-      : []),
-  ];
-}
-
-function adminLines(a: AdminPage): string[] {
-  if (a.status !== "measured") return [`- history page over 1,000,000 events: n/a (${a.reason})`];
-  return [
-    `- history page over ${fmt.num(a.events)} events (seeded in ${(a.seedMs / 1000).toFixed(0)} s), median time to first byte of ${a.runs} requests: ` +
-      a.pages.map((p) => `${p.label} ${fmt.ms(p.medianMs)}`).join(", "),
-  ];
-}
-
-function targets(results: StoreResult[], limits: { httpPerSecond: number | null; pgPerSecond: number | null }, admin: AdminPage | null): Target[] {
-  if (smoke) return [{ name: "smoke run: nothing lost or doubled, every request answered 2xx", value: failures.length ? "no" : "yes", held: failures.length === 0 }];
-  const out: Target[] = [];
-  const pg = results.find((r) => r.kind === "postgres");
-  const emb = results.find((r) => r.kind === "embedded");
-  if (pg) {
-    const rate = pg.burst.ackPerSecond;
-    out.push({ name: "PostgreSQL: acked/s ≥ 2× PostgreSQL's one-row-per-commit rate", value: limits.pgPerSecond ? `${(rate / limits.pgPerSecond).toFixed(2)}×` : "n/a", held: limits.pgPerSecond ? rate >= 2 * limits.pgPerSecond : null });
-    out.push({ name: "PostgreSQL: acked/s ≥ 0.35× the bare-HTTP ceiling", value: limits.httpPerSecond ? `${(rate / limits.httpPerSecond).toFixed(2)}×` : "n/a", held: limits.httpPerSecond ? rate >= 0.35 * limits.httpPerSecond : null });
-    out.push({ name: "PostgreSQL: p99 ≤ 50 ms", value: fmt.ms(pg.burst.p99), held: pg.burst.p99 <= 50 });
-    out.push({ name: "PostgreSQL: cold start ≤ 1 s", value: `${fmt.ms(pg.coldFreshMs)} new database, ${fmt.ms(pg.coldRestartMs)} restart`, held: Math.max(pg.coldFreshMs, pg.coldRestartMs) <= 1000 });
-  }
-  if (emb) {
-    out.push({
-      name: "embedded: acked/s ≥ 4× its one-insert-per-request rate",
-      value: emb.unbatched ? `${(emb.burst.ackPerSecond / emb.unbatched.ackPerSecond).toFixed(2)}× (${fmt.num(emb.burst.ackPerSecond)} vs ${fmt.num(emb.unbatched.ackPerSecond)}/s)` : "n/a",
-      held: emb.unbatched ? emb.burst.ackPerSecond >= 4 * emb.unbatched.ackPerSecond : null,
-    });
-    out.push({ name: "embedded: cold start ≤ 5 s on a new data directory", value: fmt.ms(emb.coldFreshMs), held: emb.coldFreshMs <= 5000 });
-  }
-  for (const r of results) {
-    const label = r.kind === "postgres" ? "PostgreSQL" : "embedded";
-    const peak = Math.max(r.burst.rssMiB, r.sustained?.rssMiB ?? 0, r.unbatched?.rssMiB ?? 0);
-    out.push({ name: `${label}: peak RSS under load ≤ 250 MB`, value: `${fmt.num(peak)} MiB`, held: peak <= 250 });
-    if (r.sustained) {
-      const b = r.sustained.backlog;
-      // "Does not grow": less than 1% of the offered rate accumulating per second.
-      out.push({
-        name: `${label}: the pending backlog does not grow at 50% load for ${opts.sustainSeconds} s`,
-        value: b ? `growth ${b.growthPerSecond.toFixed(1)} events/s (offered ${fmt.num(r.sustained.offered)}/s), max ${fmt.num(b.max)}` : "n/a (no processing)",
-        held: b ? b.growthPerSecond <= 0.01 * r.sustained.offered : null,
-      });
-    }
-    out.push({
-      name: `${label}: (contract) processing starts within 5 s of the ack while workers are free`,
-      value: r.idleWake ? `max ${fmt.ms(r.idleWake.max)} over ${r.idleWake.events} events` : "n/a (no processing)",
-      held: r.idleWake ? r.idleWake.max <= 5000 : null,
-    });
-    out.push({ name: `${label}: 0 lost, 0 doubled`, value: r.checks.map(verdict).join("; "), held: r.checks.every((c) => c.ok) });
-  }
-  if (admin?.status === "measured") {
-    const first = admin.pages[0]!;
-    const filters = admin.pages.slice(1);
-    const worst = Math.max(...filters.map((p) => p.medianMs));
-    out.push({ name: "history page over 1,000,000 events: first page ≤ 50 ms", value: fmt.ms(first.medianMs), held: first.medianMs <= 50 });
-    out.push({ name: "history page: any filter ≤ 100 ms", value: `slowest ${fmt.ms(worst)}`, held: worst <= 100 });
-  } else {
-    out.push({ name: "history page over 1,000,000 events", value: admin ? admin.reason : "not measured", held: null });
-  }
-  return out;
-}
-
-async function ensureBinary() {
-  if (args["no-build"]) {
-    if (!existsSync(opts.binary)) fail(`${opts.binary} does not exist: run npm run build`);
-    return;
-  }
-  if (opts.binary !== join(root, "dist/hookport")) return;
-  const built = existsSync(opts.binary) ? statSync(opts.binary).mtimeMs : 0;
-  const newest = Math.max(...["src", "views", "drizzle", "package.json", "scripts/build.ts"].map((p) => newestMtime(join(root, p))));
-  if (built >= newest) return;
-  say(built ? "dist/hookport is older than the sources: npm run build…" : "no dist/hookport yet: npm run build…");
-  const proc = Bun.spawn([process.execPath, join(root, "scripts/build.ts")], { cwd: root, stdout: "inherit", stderr: "inherit" });
-  if ((await proc.exited) !== 0) fail("npm run build failed");
-}
-
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
-}
-
 function loadAverage(): string {
   try {
     return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
@@ -492,7 +309,3 @@ function say(line: string) {
   console.error(line);
 }
 
-function fail(message: string): never {
-  console.error(`bench: ${message}`);
-  process.exit(2);
-}
