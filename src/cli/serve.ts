@@ -24,8 +24,10 @@ export async function serveCommand(config: Config): Promise<number> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     applicationName: instance,
-    // One per running job's transaction, plus room for ingest and the claim loop.
-    maxConnections: config.workers * config.workerConcurrency + 4,
+    // Batches share one transaction, so far fewer than one per running job; a job running alone after
+    // its batch failed waits for a free connection rather than crowd the server (several instances
+    // share its max_connections, 100 by default).
+    maxConnections: Math.min(config.workers * config.workerConcurrency, 16) + 4,
   });
   await migrate(db);
 

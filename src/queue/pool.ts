@@ -13,7 +13,7 @@ export type QueryExecutor = (sql: string, params: unknown[], method: QueryMethod
 export type JobResult =
   | { ok: true; note: string | null }
   /** released: the job did not fail on its own (its worker was stopped for another reason). */
-  | { ok: false; error: string; released: boolean };
+  | { ok: false; error: string; released: boolean; timedOut?: boolean };
 
 export type PoolOptions = {
   size: number;
@@ -61,6 +61,9 @@ export class WorkerPool {
   }
 
   run(job: Job, exec: QueryExecutor): Promise<JobResult> {
+    if (this.closed || this.slots.length === 0) {
+      return Promise.resolve({ ok: false, error: "no worker is running (shutting down, or respawning after a crash)", released: true });
+    }
     const slot = this.slots.reduce((a, b) => (b.running.size < a.running.size ? b : a));
     return new Promise((finish) => {
       const timer = setTimeout(() => this.timeOut(slot, job.id), this.options.timeoutMs);
@@ -123,7 +126,12 @@ export class WorkerPool {
 
   /** A hung handler cannot be interrupted inside its thread: the thread goes, a fresh one takes its place. */
   private timeOut(slot: Slot, jobId: string) {
-    this.settle(slot, jobId, { ok: false, error: `handler timed out after ${this.options.timeoutMs} ms (HANDLER_TIMEOUT_MS)`, released: false });
+    this.settle(slot, jobId, {
+      ok: false,
+      error: `handler timed out after ${this.options.timeoutMs} ms (HANDLER_TIMEOUT_MS)`,
+      released: false,
+      timedOut: true,
+    });
     this.options.log.warn("handler timed out; replacing its worker", { worker: slot.name, id: jobId });
     this.replace(slot, "its worker was replaced after another handler timed out", true);
   }

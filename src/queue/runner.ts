@@ -3,14 +3,13 @@
 // event is stored; a slow poll picks up retries that fall due and anything another instance stored.
 import type { Logger } from "../log.ts";
 import type { Job } from "./messages.ts";
-import type { JobResult } from "./pool.ts";
 
 export type RunnerDeps = {
   /** Jobs that can start now. */
   free(): number;
   claim(limit: number): Promise<Job[]>;
-  /** Runs the job's handler and records the outcome (completion inside its transaction, or failure). */
-  process(job: Job): Promise<JobResult>;
+  /** Runs a claimed batch's handlers and records every outcome. */
+  process(jobs: Job[]): Promise<void>;
   reclaim(): Promise<number>;
   log: Logger;
   pollIntervalMs: number;
@@ -64,7 +63,7 @@ export class Runner {
         const free = this.deps.free();
         if (this.stopping || free <= 0) break;
         const jobs = await this.deps.claim(free);
-        for (const job of jobs) this.track(job);
+        if (jobs.length > 0) this.track(jobs);
         // A full claim means more may be due.
         if (jobs.length === free) this.again = true;
       } while (this.again && !this.stopping);
@@ -76,10 +75,10 @@ export class Runner {
     }
   }
 
-  private track(job: Job) {
+  private track(jobs: Job[]) {
     const running: Promise<unknown> = this.deps
-      .process(job)
-      .catch((err: unknown) => this.deps.log.error("recording a job's outcome failed", { err, id: job.id }))
+      .process(jobs)
+      .catch((err: unknown) => this.deps.log.error("recording outcomes failed", { err, ids: jobs.map((j) => j.id) }))
       .finally(() => {
         this.inFlight.delete(running);
         if (!this.stopping) this.wake();

@@ -37,6 +37,23 @@ for (const kind of storeKinds) {
       ]);
     });
 
+    test("a handler that throws in a batch costs its neighbours nothing: each write lands once", async () => {
+      await start();
+      const ids = await storeEvents(store.db, "test", [
+        ...Array.from({ length: 6 }, (_, i) => ({ eventType: "write", payload: { sessionId: `cs_batch_${i}` } })),
+        { eventType: "write_then_throw", payload: { sessionId: "cs_batch_thrower", failUntilAttempt: 1 } },
+      ]);
+      const states = await waitForStatus(store.db, ids, ["processed"]);
+      expect(states.map((s) => s.attempts)).toEqual([1, 1, 1, 1, 1, 1, 2]);
+      const orders = await store.db.query<{ n: number }>("select count(*)::int as n from orders where stripe_session_id like 'cs_batch_%'");
+      expect(orders[0]?.n).toBe(7);
+      const processedAttempts = await store.db.query<{ n: number }>(
+        "select count(*)::int as n from webhook_attempts where outcome = 'processed' and webhook_event_id = any($1::int8[])",
+        [ids],
+      );
+      expect(processedAttempts[0]?.n).toBe(7);
+    });
+
     test("a poison event ends dead after MAX_ATTEMPTS with growing backoff, and other events keep flowing", async () => {
       await start({ maxAttempts: 4, retryBaseMs: 40 });
       const [poison] = await storeEvents(store.db, "test", [{ eventType: "always_throws", payload: {} }]);
