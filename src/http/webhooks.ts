@@ -32,7 +32,7 @@ export function webhookRoutes(deps: ReceiveDeps) {
   });
 }
 
-export async function receiveWebhook(deps: ReceiveDeps, source: string, request: Request): Promise<Response> {
+async function receiveWebhook(deps: ReceiveDeps, source: string, request: Request): Promise<Response> {
   const { config, writer, wake, metrics } = deps;
   const provider = findProvider(source);
   if (!provider) return problem(404, `unknown source "${source}"`);

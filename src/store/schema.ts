@@ -169,6 +169,3 @@ export const schema = {
   githubPushes,
   githubPullRequests,
 };
-
-export type StoredEvent = typeof webhookEvents.$inferSelect;
-export type Attempt = typeof webhookAttempts.$inferSelect;
