@@ -41,7 +41,6 @@ export const defaults = {
   STRIPE_TOLERANCE_SECONDS: 300,
   MAX_ATTEMPTS: 8,
   MAX_BODY_BYTES: 26_214_400,
-  WORKER_CONCURRENCY: 16,
   HANDLER_TIMEOUT_MS: 30_000,
   RETRY_BASE_MS: 1_000,
   POLL_INTERVAL_MS: 1_000,
@@ -52,7 +51,7 @@ export const defaults = {
 export function parseConfig(env: Env): ConfigResult {
   const problems: string[] = [];
 
-  const int = (name: keyof typeof defaults | "WORKERS" | "HOOKPORT_INGEST_BATCH", fallback: number, min: number, max: number, unit: string) => {
+  const int = (name: keyof typeof defaults | "WORKERS" | "WORKER_CONCURRENCY" | "HOOKPORT_INGEST_BATCH", fallback: number, min: number, max: number, unit: string) => {
     const raw = env[name]?.trim();
     if (raw === undefined || raw === "") return fallback;
     const value = Number(raw);
@@ -96,7 +95,10 @@ export function parseConfig(env: Env): ConfigResult {
     stripeToleranceSeconds: int("STRIPE_TOLERANCE_SECONDS", defaults.STRIPE_TOLERANCE_SECONDS, 1, 86_400, "seconds"),
     adminToken,
     workers: int("WORKERS", availableParallelism(), 1, 256, "threads"),
-    workerConcurrency: int("WORKER_CONCURRENCY", defaults.WORKER_CONCURRENCY, 1, 256, "jobs"),
+    // On the embedded store a batch's transaction holds its only connection while the handlers run, so
+    // smaller batches leave ingest more turns (bench: 2,227 vs 1,582 acked/s in a burst at 8 vs 16);
+    // PostgreSQL runs batches side by side and gains from larger ones.
+    workerConcurrency: int("WORKER_CONCURRENCY", databaseUrl ? 16 : 8, 1, 256, "jobs"),
     maxAttempts: int("MAX_ATTEMPTS", defaults.MAX_ATTEMPTS, 1, 100, "attempts"),
     maxBodyBytes: int("MAX_BODY_BYTES", defaults.MAX_BODY_BYTES, 1_024, 1_073_741_824, "bytes"),
     handlerTimeoutMs: int("HANDLER_TIMEOUT_MS", defaults.HANDLER_TIMEOUT_MS, 10, 3_600_000, "milliseconds"),
