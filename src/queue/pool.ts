@@ -51,10 +51,6 @@ export class WorkerPool {
     return this.slots.reduce((n, s) => n + this.options.concurrency - s.running.size, 0);
   }
 
-  get busy(): number {
-    return this.slots.reduce((n, s) => n + s.running.size, 0);
-  }
-
   /** Whether the workers have a handler for this event; null until a worker has said. */
   hasHandler(source: string, eventType: string): boolean | null {
     return this.handled ? this.handled.has(`${source}:${eventType}`) : null;

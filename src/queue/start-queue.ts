@@ -18,7 +18,7 @@ export type QueueOptions = {
   entry: string | URL;
 };
 
-export type Queue = { wake(): void; stop(deadlineMs: number): Promise<void>; settled(): Promise<void> };
+export type Queue = { wake(): void; stop(deadlineMs: number): Promise<void> };
 
 export async function startQueue({ db, config, instance, log, metrics, entry }: QueueOptions): Promise<Queue> {
   const pool = new WorkerPool({
@@ -52,7 +52,6 @@ export async function startQueue({ db, config, instance, log, metrics, entry }: 
 
   return {
     wake: () => runner.wake(),
-    settled: () => runner.settled(),
     stop: async (deadlineMs) => {
       clearInterval(gauge);
       const still = await runner.stop(deadlineMs);
