@@ -35,7 +35,11 @@ export function webhookRoutes(deps: ReceiveDeps) {
 async function receiveWebhook(deps: ReceiveDeps, source: string, request: Request): Promise<Response> {
   const { config, writer, wake, metrics } = deps;
   const provider = findProvider(source);
-  if (!provider) return problem(404, `unknown source "${source}"`);
+  if (!provider) {
+    // Logged like other refusals but not counted in metrics: the label would be whatever the caller sent.
+    deps.log.info("webhook refused", { status: 404, reason: "unknown-source", source: source.slice(0, 64) });
+    return problem(404, `unknown source "${source}"`);
+  }
   const log = deps.log.child({ source });
   const refuse = (status: number, reason: string, detail: string) => {
     log.warn("webhook refused", { status, reason, detail });

@@ -282,12 +282,14 @@ describe("webhooks with a fake store", () => {
     expect((await answer(app, await signedStripe(body))).body).toMatchObject({ reason: "store-unavailable" });
   });
 
-  test("answers 404 for an unknown source", async () => {
-    const { app } = buildTestApp();
+  test("answers 404 for an unknown source, and logs it", async () => {
+    const { log, lines } = recordingLogger();
+    const { app } = buildTestApp({ log });
     expect(await answer(app, new Request(`${baseUrl}/webhooks/shopify`, { method: "POST", body: "{}" }))).toMatchObject({
       status: 404,
       body: { error: 'unknown source "shopify"' },
     });
+    expect(lines.some((l) => l.includes('"unknown-source"'))).toBe(true);
   });
 
   test("counts refusals in /metrics by source and reason", async () => {
