@@ -4,11 +4,12 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Config } from "../config.ts";
 import { buildApp } from "../http/app.ts";
-import { createLogger } from "../log.ts";
+import { createLogger, type Logger } from "../log.ts";
 import { createMetrics } from "../metrics.ts";
 import { providers } from "../providers/registry.ts";
 import { startQueue } from "../queue/start-queue.ts";
 import { adminStaticFiles, clientAddress, handlerWorkerEntry, listen } from "../runtime.ts";
+import type { Executor } from "../store/db.ts";
 import { createEventWriter } from "../store/events.ts";
 import { migrate } from "../store/migrations.ts";
 import { openStore } from "../store/open.ts";
@@ -39,16 +40,15 @@ export async function serveCommand(config: Config): Promise<number> {
   const app = buildApp({ config, writer, wake: () => queue.wake(), log, metrics, ping: () => db.ping(), admin });
   const listener = listen(app.fetch, config.port, config.host, config.maxBodyBytes);
 
+  const enabled = providers.filter((p) => (config.secrets[p.source]?.length ?? 0) > 0);
   for (const p of providers) {
-    if ((config.secrets[p.source]?.length ?? 0) === 0) {
-      log.warn(`${p.source} disabled: ${p.secretEnv} is not set, POST /webhooks/${p.source} answers 503`);
-    }
+    if (!enabled.includes(p)) log.warn(`${p.source} disabled: ${p.secretEnv} is not set, POST /webhooks/${p.source} answers 503`);
   }
   log.info("hookport serving", {
     port: listener.port,
     host: config.host,
     store: db.kind === "postgres" ? "postgres" : `embedded (${config.dataDir})`,
-    providers: providers.filter((p) => (config.secrets[p.source]?.length ?? 0) > 0).map((p) => p.source),
+    providers: enabled.map((p) => p.source),
     workers: config.workers,
     startMs: Math.round(performance.now() - started),
     adminToken: adminToken === config.adminToken ? "from ADMIN_TOKEN" : "stored",
@@ -72,7 +72,7 @@ export async function serveCommand(config: Config): Promise<number> {
 }
 
 /** ADMIN_TOKEN, or the one generated at the first start and kept in the store; printed once, when made. */
-async function resolveAdminToken(config: Config, db: Parameters<typeof getOrCreateSetting>[0], log: ReturnType<typeof createLogger>) {
+async function resolveAdminToken(config: Config, db: Executor, log: Logger) {
   if (config.adminToken) return config.adminToken;
   const { value, created } = await getOrCreateSetting(db, "admin_token", () => randomBytes(24).toString("base64url"));
   if (created) {

@@ -12,7 +12,7 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { noHandlerNote } from "../handlers/registry.ts";
 import { lazyTransaction, type Database, type Executor, type LazyTx } from "../store/db.ts";
-import { completeJob, completeJobs, failJob, releaseJob, type AttemptTiming } from "../store/jobs.ts";
+import { completeJobs, failJob, releaseJob, type AttemptTiming } from "../store/jobs.ts";
 import { backoffMs } from "./backoff.ts";
 import type { Job } from "./messages.ts";
 import type { JobResult, WorkerPool } from "./pool.ts";
@@ -70,9 +70,9 @@ export function createJobProcessor(deps: ProcessDeps) {
     const ran = await run(job, tx);
     if (ran.result.ok) {
       try {
-        const completed = tx.begun
-          ? await completeJob(await tx.open(), instance, job, ran.result.note, ran.timing)
-          : (await completeJobs(db, instance, [{ job, note: ran.result.note, timing: ran.timing }]))[0];
+        const executor = tx.begun ? await tx.open() : db;
+        const [completed] = await completeJobs(executor, instance, [{ job, note: ran.result.note, timing: ran.timing }]);
+        if (tx.begun) await (completed ? (await tx.open()).commit() : tx.rollback());
         if (completed) processed(ran);
         else jobLog(job).warn("lease lost before completion; the handler's writes were rolled back");
         return;

@@ -2,7 +2,7 @@
 // each (graphile/worker's getJobs/completeJobs/failJobs/resetLockedAt). Every change after the claim
 // is fenced on the claim (locked_by and attempts), so a worker whose lease was lost cannot finish it.
 import type { Job } from "../queue/messages.ts";
-import type { Executor, Tx } from "./db.ts";
+import type { Executor } from "./db.ts";
 
 export type Claim = { instance: string; limit: number };
 export type AttemptTiming = { worker: string | null; startedAt: Date; durationMs: number };
@@ -31,34 +31,12 @@ export async function claimDue(db: Executor, { instance, limit }: Claim): Promis
 
 const attemptColumns = "(webhook_event_id, attempt, outcome, error, note, worker, started_at, duration_ms)";
 
-/** Marks the job processed inside its own transaction, then commits. False (rolled back) if the lease was lost. */
-export async function completeJob(tx: Tx, instance: string, job: Job, note: string | null, timing: AttemptTiming): Promise<boolean> {
-  const rows = await tx.query(
-    `with done as (
-       update webhook_events
-          set status = 'processed', processed = true, processed_at = now(), note = $4,
-              last_error = null, locked_at = null, locked_by = null
-        where id = $1 and locked_by = $2 and attempts = $3 and status = 'processing'
-        returning id, attempts
-     )
-     insert into webhook_attempts ${attemptColumns}
-     select id, attempts, 'processed', null, $4, $5, $6, $7 from done
-     returning 1`,
-    [job.id, instance, job.attempt, note, timing.worker, timing.startedAt.toISOString(), timing.durationMs],
-  );
-  if (rows.length === 0) {
-    await tx.rollback();
-    return false;
-  }
-  await tx.commit();
-  return true;
-}
-
 export type Completion = { job: Job; note: string | null; timing: AttemptTiming };
 
 /**
- * Marks many jobs processed in one statement, for jobs whose handler wrote nothing (so no transaction
- * of their own was begun): no handler, ping, and the like. Returns, per job, whether the lease held.
+ * Marks jobs processed in one statement, with an attempt row each. Run it inside the transaction that
+ * holds the handlers' writes (or on its own when they wrote nothing), so writes and mark commit together.
+ * Returns, per job, whether its lease held; the caller rolls back when one did not.
  */
 export async function completeJobs(db: Executor, instance: string, items: readonly Completion[]): Promise<boolean[]> {
   const rows = await db.query<{ id: string }>(
