@@ -228,12 +228,13 @@ async function benchAdminPage(): Promise<AdminPage | null> {
   }
 }
 
-type Target = Pick<Service, "port" | "cpuSeconds" | "peakRssMiB" | "resetPeakRss">;
+/** What a load run reads beside the answers: hookport, or the naive receiver (no /metrics needed). */
+type Receiver = Pick<Service, "port" | "cpuSeconds" | "peakRssMiB" | "resetPeakRss">;
 type DriveOptions = { count: number; seed: number; rate?: number };
 
-async function drive(svc: Target, options: DriveOptions): Promise<Driven>;
-async function drive(svc: Target, options: DriveOptions & { watchBacklog: true }): Promise<Driven & { backlog: Backlog }>;
-async function drive(svc: Target, { count, seed, rate, watchBacklog }: DriveOptions & { watchBacklog?: boolean }): Promise<Driven & { backlog?: Backlog }> {
+async function drive(svc: Receiver, options: DriveOptions): Promise<Driven>;
+async function drive(svc: Receiver, options: DriveOptions & { watchBacklog: true }): Promise<Driven & { backlog: Backlog }>;
+async function drive(svc: Receiver, { count, seed, rate, watchBacklog }: DriveOptions & { watchBacklog?: boolean }): Promise<Driven & { backlog?: Backlog }> {
   let cpu = 0;
   let machine: Meter = { pgCpu: NaN, machineBusy: NaN };
   let startPeak = NaN;
@@ -269,8 +270,8 @@ async function drive(svc: Target, { count, seed, rate, watchBacklog }: DriveOpti
   return { ...summary, cpu, rssMiB, startPeakMiB: startPeak, ...machine, ...(backlog ? { backlog: await backlog } : {}) };
 }
 
-async function start(store: BenchStore, name: string, env: Record<string, string> = {}): Promise<Service> {
-  const svc = await startHookport({ binary: opts.binary, env: { ...serviceEnv, ...store.env, ...env }, logFile: join(workDir, `${store.kind}-${name}.log`) });
+async function start(store: BenchStore, name: string): Promise<Service> {
+  const svc = await startHookport({ binary: opts.binary, env: { ...serviceEnv, ...store.env }, logFile: join(workDir, `${store.kind}-${name}.log`) });
   const stopOnce = svc.stop;
   cleanups.add(stopOnce);
   return {
