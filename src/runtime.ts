@@ -10,6 +10,7 @@ import templatePath from "../.cache/pglite-template.tar.gz" with { type: "file" 
 import htmxSource from "../node_modules/htmx.org/dist/htmx.min.js" with { type: "text" };
 import adminCss from "../views/static/admin.css" with { type: "text" };
 import adminJs from "../views/static/admin.js" with { type: "text" };
+import { routableRequest } from "./http/routable-request.ts";
 
 export type PgliteAssets = {
   pgliteWasmModule: WebAssembly.Module;
@@ -30,15 +31,12 @@ export async function loadPgliteAssets(): Promise<PgliteAssets> {
   return { pgliteWasmModule, initdbWasmModule, fsBundle: Bun.file(pgliteDataPath), template: Bun.file(templatePath) };
 }
 
-const servers = new Set<ReturnType<typeof Bun.serve>>();
+// Bun knows the peer of the request object it made; routableRequest may hand the app another one.
+const peers = new WeakMap<Request, string>();
 
 /** The address of the peer that sent a request served by listen(); null otherwise (app.handle in tests). */
 export function clientAddress(request: Request): string | null {
-  for (const server of servers) {
-    const peer = server.requestIP(request);
-    if (peer) return peer.address;
-  }
-  return null;
+  return peers.get(request) ?? null;
 }
 
 export const adminStaticFiles = { htmx: htmxSource, css: adminCss, js: adminJs };
@@ -51,15 +49,18 @@ export type Listener = { port: number; stop(): Promise<void> };
 export function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number): Listener {
   // hookport answers oversized bodies itself (JSON 413 and a log line, http/body.ts); Bun's own limit
   // only backstops bodies far beyond that, which it refuses with a bare 413.
-  const server = Bun.serve({ fetch, port, hostname, maxRequestBodySize: maxBodyBytes * 4 });
-  servers.add(server);
-  return {
-    port: server.port ?? port,
-    stop: () => {
-      servers.delete(server);
-      return server.stop();
+  const server = Bun.serve({
+    port,
+    hostname,
+    maxRequestBodySize: maxBodyBytes * 4,
+    fetch(request, server) {
+      const routed = routableRequest(request);
+      const peer = server.requestIP(request);
+      if (peer) peers.set(routed, peer.address);
+      return fetch(routed);
     },
-  };
+  });
+  return { port: server.port ?? port, stop: () => server.stop() };
 }
 
 export { version } from "../package.json";
