@@ -100,7 +100,7 @@ export function adminRoutes(deps: AdminRouteDeps) {
     .post("/admin/webhooks/retry", ({ request, set, body }) => bulkRetry(ctx, request, set, body))
     .get("/admin/webhooks/:id", ({ request, set, session, params }) => detailPage(ctx, request, set, session, params.id))
     .post("/admin/webhooks/:id/replay", ({ request, set, session, params }) => replay(ctx, request, set, session, params.id))
-    .get("/admin/api/webhooks", ({ request }) => listWebhooksApi(ctx.db, request))
+    .get("/admin/api/webhooks", ({ request, set }) => listWebhooksApi(ctx, request, set))
     .post("/admin/logout", ({ request }) => logout(request));
 
   // html()'s hooks are global: they also run for routes mounted after the admin. They leave a returned

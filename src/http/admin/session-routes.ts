@@ -43,8 +43,15 @@ export function logout(request: Request): Response {
   return redirect("/admin/login", { "set-cookie": clearSessionCookie(isHttps(request)) });
 }
 
-/** Only a path inside the admin: `next` must not send a freshly logged-in admin to another site. */
+const ownOrigin = "http://hookport.invalid";
+
+/**
+ * Only a path inside the admin: `next` must not send a freshly logged-in admin to another site. It goes
+ * out as URL parsing writes it, percent-encoded: a raw `€` or NUL in the Location header was a 500.
+ */
 export function safeNext(next: string | null): string {
-  if (!next || !next.startsWith("/admin/") || next.startsWith("/admin/login") || /[\\\s]/.test(next) || next.includes("//")) return home;
-  return next;
+  if (!next || !next.startsWith("/admin/") || /[\\\s]/.test(next) || next.includes("//")) return home;
+  const url = new URL(next, ownOrigin);
+  if (url.origin !== ownOrigin || !url.pathname.startsWith("/admin/") || url.pathname.startsWith("/admin/login")) return home;
+  return url.pathname + url.search;
 }
