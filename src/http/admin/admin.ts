@@ -8,7 +8,7 @@ import { Elysia } from "elysia";
 import { Notice } from "../../../views/components/notice.tsx";
 import type { Logger } from "../../log.ts";
 import type { Executor } from "../../store/db.ts";
-import { getOrCreateSetting } from "../../store/settings.ts";
+import { deleteSession, getOrCreateSetting, saveSession, sessionIsLive } from "../../store/settings.ts";
 import { json } from "../errors.ts";
 import { listWebhooksApi } from "./api.ts";
 import { createAssets, type StaticFiles } from "./assets.ts";
@@ -47,6 +47,11 @@ export function adminRoutes(deps: AdminRouteDeps) {
       adminToken: deps.adminToken,
       now,
       sessionKey: async () => (await getOrCreateSetting(deps.db, "admin_session_key", () => randomBytes(32).toString("base64url"))).value,
+      sessions: {
+        save: (nonce, expires, at) => saveSession(deps.db, nonce, expires, at),
+        isLive: (nonce, at) => sessionIsLive(deps.db, nonce, at),
+        delete: (nonce) => deleteSession(deps.db, nonce),
+      },
     }),
     throttle: createThrottle({ now }),
     addressOf: (request) => deps.clientAddress?.(request) ?? "unknown",
@@ -101,7 +106,7 @@ export function adminRoutes(deps: AdminRouteDeps) {
     .get("/admin/webhooks/:id", ({ request, set, session, params }) => detailPage(ctx, request, set, session, params.id))
     .post("/admin/webhooks/:id/replay", ({ request, set, session, params }) => replay(ctx, request, set, session, params.id))
     .get("/admin/api/webhooks", ({ request, set }) => listWebhooksApi(ctx, request, set))
-    .post("/admin/logout", ({ request }) => logout(request));
+    .post("/admin/logout", ({ request, session }) => logout(ctx, request, session));
 
   // html()'s hooks are global: they also run for routes mounted after the admin. They leave a returned
   // Response as it is (every receive route returns one), and cost nothing measurable: a POST through

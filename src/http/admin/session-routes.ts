@@ -1,7 +1,7 @@
 // HTTP (admin): logging in and out. The token is checked in constant time, wrong tries are throttled
 // per address, and success sets the session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS).
 import { LoginPage } from "../../../views/pages/login.tsx";
-import { clearSessionCookie, isHttps, originAllowed, sessionSetCookie } from "./auth.ts";
+import { clearSessionCookie, isHttps, originAllowed, sessionSetCookie, type AdminSession } from "./auth.ts";
 import { pageContext, type AdminContext } from "./context.ts";
 import { answerHtml, redirect, type Answer, type ResponseSet } from "./respond.ts";
 
@@ -39,7 +39,9 @@ export async function login(ctx: AdminContext, request: Request, set: ResponseSe
   return redirect(next, { "set-cookie": sessionSetCookie(session.value, isHttps(request)) });
 }
 
-export function logout(request: Request): Response {
+export async function logout(ctx: AdminContext, request: Request, session: AdminSession | null): Promise<Response> {
+  if (session) await ctx.auth.endSession(session);
+  if (session?.kind === "cookie") ctx.log.info("admin logged out", { address: ctx.addressOf(request) });
   return redirect("/admin/login", { "set-cookie": clearSessionCookie(isHttps(request)) });
 }
 
