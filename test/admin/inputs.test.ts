@@ -59,7 +59,8 @@ function cases(id: string): Case[] {
   table.push({ what: "login next=query €", path: "/admin/login", init: login({ token: adminToken, next: "/admin/webhooks?q=€" }), status: 303, location: "/admin/webhooks?q=%E2%82%AC" });
   table.push({ what: "login next=dot-dot", path: "/admin/login", init: login({ token: adminToken, next: "/admin/../login" }), status: 303, location: "/admin/webhooks" });
   table.push({ what: "login token=NUL", path: "/admin/login", init: login({ token: "\0" }), status: 401 });
-  table.push({ what: "login token=long", path: "/admin/login", init: login({ token: "t".repeat(100_000) }), status: 401 });
+  table.push({ what: "login token=long", path: "/admin/login", init: login({ token: "t".repeat(10_000) }), status: 401 });
+  table.push({ what: "login form over the cap", path: "/admin/login", init: login({ token: "t".repeat(100_000) }), status: 413 });
   return table;
 }
 

@@ -11,6 +11,7 @@ import type { Executor } from "../../store/db.ts";
 import { deleteSession, getOrCreateSetting, saveSession, sessionIsLive } from "../../store/settings.ts";
 import { json } from "../errors.ts";
 import { listWebhooksApi } from "./api.ts";
+import { lazyForm, type Form } from "./form.ts";
 import { createAssets, type StaticFiles } from "./assets.ts";
 import { createAdminAuth, csrfMatches, originAllowed, type AdminSession } from "./auth.ts";
 import type { AdminContext } from "./context.ts";
@@ -30,8 +31,14 @@ export type AdminDeps = {
 
 export type AdminRouteDeps = AdminDeps & { wake: () => void; log: Logger; now?: () => number };
 
-/** `refusal` answers the request instead of its route (a throttled address, a wrong bearer token). */
-type Identity = { session: AdminSession | null; refusal: ((set: ResponseSet) => Promise<Answer>) | null };
+/**
+ * `refusal` answers the request instead of its route (a throttled address, a wrong bearer token);
+ * `form` reads the body, for the guard's CSRF check and the route, only once the caller is known.
+ */
+type Identity = { session: AdminSession | null; refusal: ((set: ResponseSet) => Promise<Answer>) | null; form: () => Promise<Form> };
+
+// Elysia reads and parses a body before any hook runs; admin bodies are read by form.ts once the caller is known.
+const noParse = { parse: "none" } as const;
 
 const bearerChallenge = { "www-authenticate": 'Bearer realm="hookport admin"' };
 
@@ -57,7 +64,8 @@ export function adminRoutes(deps: AdminRouteDeps) {
     addressOf: (request) => deps.clientAddress?.(request) ?? "unknown",
   };
 
-  const identify = async (request: Request): Promise<Identity> => {
+  const identify = async (request: Request): Promise<Identity> => ({ ...(await who(request)), form: lazyForm(request) });
+  const who = async (request: Request): Promise<Omit<Identity, "form">> => {
     const bearer = ctx.auth.checkBearer(request);
     if (bearer === "absent") return { session: await ctx.auth.readSession(request), refusal: null };
     const address = ctx.addressOf(request);
@@ -75,13 +83,15 @@ export function adminRoutes(deps: AdminRouteDeps) {
     return { session: null, refusal: async () => json(401, { error: "the bearer token is not the admin token" }, bearerChallenge) };
   };
 
-  const guard = async ({ request, set, body, session, refusal }: Identity & { request: Request; set: ResponseSet; body: unknown }) => {
+  const guard = async ({ request, set, session, refusal, form }: Identity & { request: Request; set: ResponseSet }) => {
     if (refusal) return refusal(set);
     if (!session) return unauthenticated(request, set);
     if (session.kind === "cookie" && request.method !== "GET" && request.method !== "HEAD") {
       if (!originAllowed(request)) return refuse(request, set, 403, "the request came from another site (Origin header): refused");
-      const field = body && typeof body === "object" ? (body as Record<string, unknown>)._csrf : undefined;
-      if (!csrfMatches(session, request.headers.get("x-csrf-token"), field)) {
+      const header = request.headers.get("x-csrf-token");
+      const fields = header === null ? await form() : null;
+      if (fields && !fields.ok) return refuse(request, set, fields.status, fields.error);
+      if (!csrfMatches(session, header, fields?.ok ? fields.fields.get("_csrf") : null)) {
         return refuse(request, set, 403, "the CSRF token is missing or wrong: reload the page and try again");
       }
     }
@@ -90,7 +100,7 @@ export function adminRoutes(deps: AdminRouteDeps) {
   const open = new Elysia()
     .get("/admin/static/:name", ({ params }) => ctx.assets.serve(params.name) ?? json(404, { error: "no such static file: reload the page" }))
     .get("/admin/login", ({ request, set }) => loginPage(ctx, request, set))
-    .post("/admin/login", ({ request, set, body }) => login(ctx, request, set, body));
+    .post("/admin/login", ({ request, set }) => login(ctx, request, set, lazyForm(request)), noParse);
 
   const glance = glanceRoute(ctx);
   const guarded = new Elysia()
@@ -102,11 +112,11 @@ export function adminRoutes(deps: AdminRouteDeps) {
     .get("/admin/webhooks/live", ({ request, set }) => liveUpdate(ctx, request, set))
     .get("/admin/webhooks/glance", ({ set }) => glance(set))
     .get("/admin/webhooks/bulk", ({ request, set, session }) => bulkOffers(ctx, request, set, session))
-    .post("/admin/webhooks/retry", ({ request, set, body }) => bulkRetry(ctx, request, set, body))
+    .post("/admin/webhooks/retry", ({ request, set, form }) => bulkRetry(ctx, request, set, form), noParse)
     .get("/admin/webhooks/:id", ({ request, set, session, params }) => detailPage(ctx, request, set, session, params.id))
-    .post("/admin/webhooks/:id/replay", ({ request, set, session, params }) => replay(ctx, request, set, session, params.id))
+    .post("/admin/webhooks/:id/replay", ({ request, set, session, params }) => replay(ctx, request, set, session, params.id), noParse)
     .get("/admin/api/webhooks", ({ request, set }) => listWebhooksApi(ctx, request, set))
-    .post("/admin/logout", ({ request, session }) => logout(ctx, request, session));
+    .post("/admin/logout", ({ request, session }) => logout(ctx, request, session), noParse);
 
   // html()'s hooks are global: they also run for routes mounted after the admin. They leave a returned
   // Response as it is (every receive route returns one), and cost nothing measurable: a POST through

@@ -23,8 +23,9 @@ import { json } from "../errors.ts";
 import type { AdminSession } from "./auth.ts";
 import { pageContext, type AdminContext } from "./context.ts";
 import { defaultLimit, filterQuery, isRowId, parseCursor, parseFilter, sources } from "./filters.ts";
+import type { Form } from "./form.ts";
 import { firstLiveCursor, maxWatch, planLiveUpdate } from "./live.ts";
-import { answerHtml, badRequest, isHtmx, redirect, type Answer, type ResponseSet } from "./respond.ts";
+import { answerHtml, badRequest, isHtmx, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
 
 const liveBatch = 100;
 const deadCap = 10_000;
@@ -123,11 +124,11 @@ export async function bulkOffers(ctx: AdminContext, request: Request, set: Respo
 }
 
 /** Requeues every dead (or failed) event matching the filter, through requeueEvents in keyset batches. */
-export async function bulkRetry(ctx: AdminContext, request: Request, set: ResponseSet, body: unknown): Promise<Answer> {
-  const fields = new URLSearchParams();
-  for (const [key, value] of Object.entries(body && typeof body === "object" ? body : {})) {
-    if (typeof value === "string" && key !== "status") fields.set(key, value);
-  }
+export async function bulkRetry(ctx: AdminContext, request: Request, set: ResponseSet, form: () => Promise<Form>): Promise<Answer> {
+  const read = await form();
+  if (!read.ok) return refuse(request, set, read.status, read.error);
+  const fields = read.fields;
+  fields.delete("status");
   const retry = fields.get("retry");
   if (retry !== "dead" && retry !== "failed") return badRequest(ctx.log, request, set, 'retry must be "dead" or "failed"');
   const parsed = parseFilter(fields);
