@@ -31,11 +31,8 @@ export type AdminDeps = {
 
 export type AdminRouteDeps = AdminDeps & { wake: () => void; log: Logger; now?: () => number };
 
-/**
- * `refusal` answers the request instead of its route (a throttled address, a wrong bearer token);
- * `form` reads the body, for the guard's CSRF check and the route, only once the caller is known.
- */
-type Identity = { session: AdminSession | null; refusal: ((set: ResponseSet) => Promise<Answer>) | null; form: () => Promise<Form> };
+/** `refusal` answers the request instead of its route (a throttled address, a wrong bearer token). */
+type Identity = { session: AdminSession | null; refusal: ((set: ResponseSet) => Promise<Answer>) | null };
 
 // Elysia reads and parses a body before any hook runs; admin bodies are read by form.ts once the caller is known.
 const noParse = { parse: "none" } as const;
@@ -64,8 +61,7 @@ export function adminRoutes(deps: AdminRouteDeps) {
     addressOf: (request) => deps.clientAddress?.(request) ?? "unknown",
   };
 
-  const identify = async (request: Request): Promise<Identity> => ({ ...(await who(request)), form: lazyForm(request) });
-  const who = async (request: Request): Promise<Omit<Identity, "form">> => {
+  const identify = async (request: Request): Promise<Identity> => {
     const bearer = ctx.auth.checkBearer(request);
     if (bearer === "absent") return { session: await ctx.auth.readSession(request), refusal: null };
     const address = ctx.addressOf(request);
@@ -83,7 +79,7 @@ export function adminRoutes(deps: AdminRouteDeps) {
     return { session: null, refusal: async () => json(401, { error: "the bearer token is not the admin token" }, bearerChallenge) };
   };
 
-  const guard = async ({ request, set, session, refusal, form }: Identity & { request: Request; set: ResponseSet }) => {
+  const guard = async ({ request, set, session, refusal, form }: Identity & { request: Request; set: ResponseSet; form: () => Promise<Form> }) => {
     if (refusal) return refusal(set);
     if (!session) return unauthenticated(request, set);
     if (session.kind === "cookie" && request.method !== "GET" && request.method !== "HEAD") {
@@ -104,7 +100,8 @@ export function adminRoutes(deps: AdminRouteDeps) {
 
   const glance = glanceRoute(ctx);
   const guarded = new Elysia()
-    .derive(({ request }) => identify(request))
+    // `form` reads the body, for the guard's CSRF check and the route, only once the caller is known.
+    .derive(async ({ request }) => ({ ...(await identify(request)), form: lazyForm(request) }))
     .onBeforeHandle(guard)
     .get("/admin", () => redirect("/admin/webhooks"))
     .get("/admin/webhooks", ({ request, set, session }) => historyPage(ctx, request, set, session))
