@@ -31,12 +31,18 @@ export async function loadPgliteAssets(): Promise<PgliteAssets> {
   return { pgliteWasmModule, initdbWasmModule, fsBundle: Bun.file(pgliteDataPath), template: Bun.file(templatePath) };
 }
 
-// Bun knows the peer of the request object it made; routableRequest may hand the app another one.
-const peers = new WeakMap<Request, string>();
+const servers = new Set<ReturnType<typeof Bun.serve>>();
+// Bun knows the peer only of the request object it made; routableRequest may hand the app another one.
+const madeByBun = new WeakMap<Request, Request>();
 
 /** The address of the peer that sent a request served by listen(); null otherwise (app.handle in tests). */
 export function clientAddress(request: Request): string | null {
-  return peers.get(request) ?? null;
+  const original = madeByBun.get(request) ?? request;
+  for (const server of servers) {
+    const peer = server.requestIP(original);
+    if (peer) return peer.address;
+  }
+  return null;
 }
 
 export const adminStaticFiles = { htmx: htmxSource, css: adminCss, js: adminJs };
@@ -53,14 +59,20 @@ export function listen(fetch: (request: Request) => Response | Promise<Response>
     port,
     hostname,
     maxRequestBodySize: maxBodyBytes * 4,
-    fetch(request, server) {
+    fetch(request) {
       const routed = routableRequest(request);
-      const peer = server.requestIP(request);
-      if (peer) peers.set(routed, peer.address);
+      if (routed !== request) madeByBun.set(routed, request);
       return fetch(routed);
     },
   });
-  return { port: server.port ?? port, stop: () => server.stop() };
+  servers.add(server);
+  return {
+    port: server.port ?? port,
+    stop: () => {
+      servers.delete(server);
+      return server.stop();
+    },
+  };
 }
 
 export { version } from "../package.json";
