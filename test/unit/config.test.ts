@@ -150,3 +150,16 @@ describe("parseConfig", () => {
     expect(ok({ STRIPE_WEBHOOK_SECRET: "whsec_only_stripe" }).secrets).toEqual({ stripe: ["whsec_only_stripe"], github: [] });
   });
 });
+
+describe("TRUSTED_PROXIES", () => {
+  test("is empty by default and takes addresses and CIDRs of both families", () => {
+    expect(ok({}).trustedProxies).toEqual([]);
+    expect(ok({ TRUSTED_PROXIES: " 10.0.0.0/8, 127.0.0.1 ,::1,fd00::/8" }).trustedProxies).toEqual(["10.0.0.0/8", "127.0.0.1", "::1", "fd00::/8"]);
+  });
+
+  test("names each entry that is not an address or CIDR", () => {
+    const found = problems({ TRUSTED_PROXIES: "10.0.0.0/8,proxy.internal,10.0.0.0/33,::1/129,1.2.3.4/8/8,10.0.0.1/x" });
+    expect(found).toEqual([2, 3, 4, 5, 6].map((n) => expect.stringContaining(`TRUSTED_PROXIES: entry #${n} must be an IP address or a CIDR`)));
+    expect(found[0]).toContain('(got "proxy.internal")');
+  });
+});
