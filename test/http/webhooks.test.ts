@@ -29,7 +29,7 @@ async function signedStripe(body: string, secret = stripeSecret, timestamp = now
 }
 
 /** A GitHub request with the headers GitHub sends, any body, any content type. */
-async function signedGithub(body: string, { event = "push", delivery = crypto.randomUUID(), contentType = "application/json", secret = githubSecret } = {}) {
+async function signedGithub(body: string, { event = "push", delivery = crypto.randomUUID() as string, contentType = "application/json", secret = githubSecret } = {}) {
   const signature = body === "" ? "sha256=" + createHmac("sha256", secret).update("").digest("hex") : await sign(secret, body);
   return new Request(`${baseUrl}/webhooks/github`, {
     method: "POST",
