@@ -11,8 +11,10 @@ export const isToken = (value: string) => value.length <= maxTokenLength && /^[\
 
 /**
  * Deepest nesting of arrays and objects accepted. Measured (issue 8): JSON.parse in Bun survives
- * 1,000,000 levels, PostgreSQL 16's jsonb (max_stack_depth 2 MB) takes 10,000 and fails at 20,000
- * (54001), PGlite takes 3,000 and fails at 5,000. Stripe and GitHub payloads nest under 20 levels.
+ * 1,000,000 levels; PostgreSQL 16's jsonb (max_stack_depth 2 MB) takes 10,000 and fails at 20,000
+ * (54001); PGlite 0.5 stores 4,000 through the ingest INSERT, but at 100,000 that INSERT returned no
+ * rows and the connection hung, so on the embedded store this limit is the only guard. Stripe and
+ * GitHub payloads nest under 20 levels.
  */
 export const maxJsonDepth = 512;
 
