@@ -82,6 +82,9 @@ export function parseConfig(env: Env): ConfigResult {
   const adminToken = env.ADMIN_TOKEN?.trim() || null;
   if (adminToken !== null && adminToken.length < 16) {
     problems.push(`ADMIN_TOKEN must be at least 16 characters (got ${adminToken.length}); unset it to have one generated`);
+  } else if (adminToken !== null && !/^[\x21-\x7e]+$/.test(adminToken)) {
+    // RFC 6750's token68 has no spaces, and a header value carries no control or non-ASCII characters.
+    problems.push("ADMIN_TOKEN must be printable ASCII without spaces: it is presented as `Authorization: Bearer <token>`, which cannot carry anything else");
   }
 
   const trustedProxies = splitList(env.TRUSTED_PROXIES);
