@@ -1,15 +1,16 @@
 // Configuration: the only reader of the environment. parseConfig is pure; main.ts prints its problems.
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
-import { providers } from "./providers/registry.ts";
+import { endpointsFromEnv, endpointsFromFile, splitList, type Endpoint } from "./endpoints.ts";
 
 export type Config = Readonly<{
   port: number;
   host: string;
   databaseUrl: string | null;
   dataDir: string;
-  /** Secrets per source, in the order given: the position is what an event records as `secretIndex`. */
-  secrets: Readonly<Record<string, readonly string[]>>;
+  /** POST /webhooks/<name>: from HOOKPORT_CONFIG, or else `stripe` and `github` from their variables. */
+  endpoints: readonly Endpoint[];
   stripeToleranceSeconds: number;
   adminToken: string | null;
   /** TRUSTED_PROXIES: addresses and CIDRs (`10.0.0.0/8`) whose X-Forwarded-For is believed; empty: none. */
@@ -51,7 +52,23 @@ export const defaults = {
   LOG_LEVEL: "info",
 } as const;
 
-export function parseConfig(env: Env): ConfigResult {
+/** The HOOKPORT_CONFIG file as read: its path (for messages) and its text. */
+export type ConfigFile = Readonly<{ path: string; text: string }>;
+
+/** The one place that reads the environment and the config file it names. */
+export function loadConfig(env: Env = process.env): ConfigResult {
+  const path = env.HOOKPORT_CONFIG?.trim();
+  if (!path) return parseConfig(env);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    return { ok: false, problems: [`HOOKPORT_CONFIG: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`] };
+  }
+  return parseConfig(env, { path, text });
+}
+
+export function parseConfig(env: Env, file?: ConfigFile): ConfigResult {
   const problems: string[] = [];
 
   const int = (name: keyof typeof defaults | "WORKERS" | "WORKER_CONCURRENCY" | "HOOKPORT_INGEST_BATCH", fallback: number, min: number, max: number, unit: string) => {
@@ -65,14 +82,8 @@ export function parseConfig(env: Env): ConfigResult {
     return value;
   };
 
-  const secrets: Record<string, string[]> = {};
-  for (const provider of providers) {
-    const list = splitList(env[provider.secretEnv]);
-    const bad = list.findIndex((s) => !provider.looksLikeSecret(s));
-    // Never echo a secret: name its position only.
-    if (bad >= 0) problems.push(`${provider.secretEnv}: secret #${bad + 1} ${provider.secretHint}`);
-    secrets[provider.source] = list;
-  }
+  const stripeToleranceSeconds = int("STRIPE_TOLERANCE_SECONDS", defaults.STRIPE_TOLERANCE_SECONDS, 1, 86_400, "seconds");
+  const endpoints = file ? endpointsFromFile(file.path, file.text, env, problems) : endpointsFromEnv(env, stripeToleranceSeconds, problems);
 
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -107,8 +118,8 @@ export function parseConfig(env: Env): ConfigResult {
     host: env.HOST?.trim() || defaults.HOST,
     databaseUrl,
     dataDir: env.DATA_DIR?.trim() || defaults.DATA_DIR,
-    secrets: Object.freeze(secrets),
-    stripeToleranceSeconds: int("STRIPE_TOLERANCE_SECONDS", defaults.STRIPE_TOLERANCE_SECONDS, 1, 86_400, "seconds"),
+    endpoints: Object.freeze(endpoints),
+    stripeToleranceSeconds,
     adminToken,
     trustedProxies: Object.freeze(trustedProxies),
     workers: int("WORKERS", availableParallelism(), 1, 256, "threads"),
@@ -127,13 +138,6 @@ export function parseConfig(env: Env): ConfigResult {
   });
 
   return problems.length ? { ok: false, problems } : { ok: true, config };
-}
-
-function splitList(raw: string | undefined): string[] {
-  return (raw ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
 }
 
 function redactUrl(url: string): string {

@@ -4,16 +4,16 @@ import { migrateCommand } from "./cli/migrate.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { sendCommand } from "./cli/send.ts";
 import { serveCommand } from "./cli/serve.ts";
-import { parseConfig } from "./config.ts";
+import { loadConfig } from "./config.ts";
 import { version } from "./runtime.ts";
 
-const usage = `hookport ${version}: receive, verify, store and process Stripe and GitHub webhooks
+const usage = `hookport ${version}: receive, verify, store and process webhooks (Stripe, GitHub, Standard Webhooks, Shopify, Slack, any HMAC)
 
 Usage:
   hookport [serve]                          serve HTTP (default)
   hookport migrate                          apply the database migrations and exit
-  hookport send stripe <event-type>         sign a sample Stripe event and POST it   [--url]
-  hookport send github <event-name>         sign a sample GitHub event and POST it   [--url]
+  hookport send <endpoint> <event-type>     sign a sample event as that endpoint's sender does and
+                                            POST it (e.g. send stripe checkout.session.completed) [--url]
   hookport replay <id>                      re-queue one stored event via the admin API [--url]
   hookport --help | --version
 
@@ -21,8 +21,9 @@ Options:
   --url <base>   the running service (default http://localhost:3000)
 
 Configuration is read from the environment (see README): PORT, HOST, DATABASE_URL, DATA_DIR,
-STRIPE_WEBHOOK_SECRET, STRIPE_TOLERANCE_SECONDS, GITHUB_WEBHOOK_SECRET, ADMIN_TOKEN, WORKERS,
-MAX_ATTEMPTS, MAX_BODY_BYTES, HANDLER_TIMEOUT_MS, RETRY_BASE_MS, LOG_LEVEL.`;
+HOOKPORT_CONFIG (the endpoints file), STRIPE_WEBHOOK_SECRET, STRIPE_TOLERANCE_SECONDS,
+GITHUB_WEBHOOK_SECRET, ADMIN_TOKEN, WORKERS, MAX_ATTEMPTS, MAX_BODY_BYTES, HANDLER_TIMEOUT_MS,
+RETRY_BASE_MS, LOG_LEVEL.`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -37,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
   if (values.help) return print(usage, 0);
   if (values.version) return print(version, 0);
 
-  const parsed = parseConfig(process.env);
+  const parsed = loadConfig();
   if (!parsed.ok) {
     console.error(`hookport: the configuration has ${parsed.problems.length} problem(s):\n  - ${parsed.problems.join("\n  - ")}`);
     return 2;

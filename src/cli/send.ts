@@ -1,27 +1,24 @@
-// `hookport send stripe|github <type>`: sign a realistic sample exactly as the sender does and POST it;
-// the local stand-in for `stripe trigger`. Uses the first configured secret of that source.
+// `hookport send <endpoint> <type>`: sign a realistic sample exactly as that endpoint's sender does and
+// POST it; the local stand-in for `stripe trigger`. Uses the endpoint's first secret.
 import type { Config } from "../config.ts";
-import { signGithub } from "../providers/github-sign.ts";
-import { findProvider } from "../providers/registry.ts";
-import { sampleGithubEvent } from "../providers/samples/github.ts";
-import { sampleStripeEvent } from "../providers/samples/stripe.ts";
-import { signStripe } from "../providers/stripe-sign.ts";
+import { signSample } from "../providers/sign-sample.ts";
 
 export async function sendCommand(config: Config, args: string[], url: string): Promise<number> {
-  const [source, eventType] = args;
-  const provider = source ? findProvider(source) : undefined;
-  if (!provider || !eventType) {
-    console.error("usage: hookport send stripe <event-type> | hookport send github <event-name> [--url URL]");
+  const [name, eventType] = args;
+  const endpoint = config.endpoints.find((e) => e.name === name);
+  if (!endpoint || !eventType) {
+    const names = config.endpoints.map((e) => e.name).join(" | ");
+    console.error(`usage: hookport send <endpoint> <event-type> [--url URL], where <endpoint> is one of: ${names}`);
     return 2;
   }
-  const secret = config.secrets[provider.source]?.[0];
+  const secret = endpoint.secrets[0];
   if (!secret) {
-    console.error(`hookport send: ${provider.secretEnv} is not set; it must hold the secret the service verifies with`);
+    console.error(`hookport send: ${endpoint.secretsFrom} is not set; it must hold the secret the service verifies with`);
     return 2;
   }
   const now = Math.floor(Date.now() / 1000);
-  const { body, headers } = await signedSample(provider.source, eventType, secret, now);
-  const target = new URL(`/webhooks/${provider.source}`, url);
+  const { body, headers } = await signSample(endpoint.provider.kind, endpoint.options, eventType, secret, now);
+  const target = new URL(`/webhooks/${endpoint.name}`, url);
   let response: Response;
   try {
     response = await fetch(target, { method: "POST", headers, body });
@@ -31,14 +28,4 @@ export async function sendCommand(config: Config, args: string[], url: string): 
   }
   console.log(`${response.status} ${await response.text()}`);
   return response.ok ? 0 : 1;
-}
-
-async function signedSample(source: string, eventType: string, secret: string, now: number) {
-  if (source === "stripe") {
-    const body = sampleStripeEvent(eventType, { now });
-    return { body, headers: await signStripe(body, secret, now) };
-  }
-  const [event = eventType, action] = eventType.split(".");
-  const body = sampleGithubEvent(event, action);
-  return { body, headers: await signGithub(body, secret, event) };
 }

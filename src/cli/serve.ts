@@ -7,7 +7,6 @@ import { buildApp } from "../http/app.ts";
 import { createClientAddress } from "../http/client-address.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { createMetrics } from "../metrics.ts";
-import { providers } from "../providers/registry.ts";
 import { startQueue } from "../queue/start-queue.ts";
 import { adminStaticFiles, clientAddress, handlerWorkerEntry, listen } from "../runtime.ts";
 import type { Executor } from "../store/db.ts";
@@ -41,15 +40,15 @@ export async function serveCommand(config: Config): Promise<number> {
   const app = buildApp({ config, writer, wake: () => queue.wake(), log, metrics, ping: () => db.ping(), admin });
   const listener = listen(app.fetch, config.port, config.host, config.maxBodyBytes);
 
-  const enabled = providers.filter((p) => (config.secrets[p.source]?.length ?? 0) > 0);
-  for (const p of providers) {
-    if (!enabled.includes(p)) log.warn(`${p.source} disabled: ${p.secretEnv} is not set, POST /webhooks/${p.source} answers 503`);
+  const enabled = config.endpoints.filter((e) => e.secrets.length > 0);
+  for (const e of config.endpoints) {
+    if (!enabled.includes(e)) log.warn(`${e.name} disabled: ${e.secretsFrom} is not set, POST /webhooks/${e.name} answers 503`);
   }
   log.info("hookport serving", {
     port: listener.port,
     host: config.host,
     store: db.kind === "postgres" ? "postgres" : `embedded (${config.dataDir})`,
-    providers: enabled.map((p) => p.source),
+    endpoints: enabled.map((e) => `${e.name} (${e.provider.kind})`),
     workers: config.workers,
     startMs: Math.round(performance.now() - started),
     adminToken: adminToken === config.adminToken ? "from ADMIN_TOKEN" : "stored",

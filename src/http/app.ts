@@ -28,7 +28,7 @@ export function buildApp(deps: AppDeps) {
     .onRequest(rejectOversized(maxBodyBytes, tooLarge))
     .use(healthRoutes(deps))
     .use(webhookRoutes(deps));
-  return deps.admin ? app.use(adminRoutes({ ...deps.admin, wake: deps.wake, log: deps.log, now: deps.now })) : app;
+  return deps.admin ? app.use(adminRoutes({ ...deps.admin, wake: deps.wake, log: deps.log, now: deps.now, sources: deps.config.endpoints.map((e) => e.name) })) : app;
 }
 
 export type App = ReturnType<typeof buildApp>;

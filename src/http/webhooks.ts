@@ -1,11 +1,11 @@
 // RECEIVE: POST /webhooks/:source — raw bytes → verify → store (commit) → reply. Nothing else.
+// `:source` is an endpoint's name; its events carry that name in the `source` column.
 import { Elysia } from "elysia";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import { findProvider } from "../providers/registry.ts";
+import type { Endpoint } from "../endpoints.ts";
 import { decodeUtf8 } from "../providers/shape.ts";
-import type { Provider } from "../providers/types.ts";
 import type { EventWriter } from "../store/events.ts";
 import { readBody } from "./body.ts";
 import { json, problem } from "./errors.ts";
@@ -32,14 +32,17 @@ export function webhookRoutes(deps: ReceiveDeps) {
   });
 }
 
-async function receiveWebhook(deps: ReceiveDeps, source: string, request: Request): Promise<Response> {
+// Elysia gives a path parameter with broken percent-encoding (`/webhooks/%ZZ`) as null, whatever its type says.
+async function receiveWebhook(deps: ReceiveDeps, name: string | null, request: Request): Promise<Response> {
   const { config, writer, wake, metrics } = deps;
-  const provider = findProvider(source);
-  if (!provider) {
+  const endpoint = typeof name === "string" ? config.endpoints.find((e) => e.name === name) : undefined;
+  if (!endpoint) {
     // Logged like other refusals but not counted in metrics: the label would be whatever the caller sent.
-    deps.log.info("webhook refused", { status: 404, reason: "unknown-source", source: source.slice(0, 64) });
-    return problem(404, `unknown source "${source}"`);
+    const named = typeof name === "string" ? name.slice(0, 64) : new URL(request.url).pathname.slice(0, 80);
+    deps.log.info("webhook refused", { status: 404, reason: "unknown-source", source: named });
+    return problem(404, `unknown source "${named}"`);
   }
+  const { name: source, provider, options } = endpoint;
   const log = deps.log.child({ source });
   const refuse = (status: number, reason: string, detail: string) => {
     log.warn("webhook refused", { status, reason, detail });
@@ -47,13 +50,13 @@ async function receiveWebhook(deps: ReceiveDeps, source: string, request: Reques
     return problem(status, detail, { reason });
   };
 
-  const secrets = config.secrets[source] ?? [];
+  const secrets = endpoint.secrets;
   if (secrets.length === 0) {
-    return refuse(503, "not-configured", `${provider.secretEnv} is not set: this endpoint cannot verify ${source} signatures yet`);
+    return refuse(503, "not-configured", `${endpoint.secretsFrom} is not set: this endpoint cannot verify ${source} signatures yet`);
   }
   const header = (name: string) => request.headers.get(name);
   // Unsigned requests are refused from their headers: the body is never read, however large.
-  const unsigned = provider.precheck(header);
+  const unsigned = provider.precheck(header, options);
   if (unsigned) return refuse(400, unsigned.reason, unsigned.detail);
   const body = await readBody(request, config.maxBodyBytes);
   if (!body.ok) return refuse(413, "too-large", `the body is larger than MAX_BODY_BYTES (${config.maxBodyBytes} bytes)`);
@@ -63,9 +66,14 @@ async function receiveWebhook(deps: ReceiveDeps, source: string, request: Reques
     header,
     secrets,
     now: deps.now?.() ?? Math.floor(Date.now() / 1000),
-    toleranceSeconds: config.stripeToleranceSeconds,
+    toleranceSeconds: endpoint.toleranceSeconds,
+    options,
   });
   if (!verification.ok) return refuse(400, verification.reason, verification.detail);
+  if ("handshake" in verification) {
+    log.info("handshake answered");
+    return json(200, verification.handshake);
+  }
 
   let outcome;
   try {
@@ -76,7 +84,7 @@ async function receiveWebhook(deps: ReceiveDeps, source: string, request: Reques
         eventType: verification.eventType,
         payloadJson: verification.payloadJson,
         rawBody: verification.bodyText,
-        headers: keptHeaders(provider, request.headers),
+        headers: keptHeaders(endpoint, request.headers),
         secretIndex: verification.secretIndex,
       }),
       deps.storeTimeoutMs ?? defaultStoreTimeoutMs,
@@ -99,9 +107,9 @@ async function receiveWebhook(deps: ReceiveDeps, source: string, request: Reques
   return json(200, { status: outcome.status, id: verification.eventId });
 }
 
-function keptHeaders(provider: Provider, headers: Headers): Record<string, string> {
+function keptHeaders({ provider, options }: Endpoint, headers: Headers): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const name of provider.keptHeaders) {
+  for (const name of provider.keptHeaders(options)) {
     const value = headers.get(name);
     if (value !== null) kept[name] = utf8FromLatin1(value);
   }

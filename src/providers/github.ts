@@ -5,7 +5,7 @@
 // BOM in front of a signed body verify (issue 8).
 import { createHmac } from "node:crypto";
 import { decodeUtf8, isToken, jsonDepth, macEquals, maxJsonDepth, maxTokenLength } from "./shape.ts";
-import { reject, type HeaderLookup, type Provider, type Refusal, type Verification, type VerifyInput } from "./types.ts";
+import { noOptions, reject, type HeaderLookup, type Provider, type Refusal, type Verification, type VerifyInput } from "./types.ts";
 
 export function precheckGithub(header: HeaderLookup): Refusal | null {
   const signature = header("x-hub-signature-256");
@@ -36,7 +36,7 @@ export async function verifyGithub({ body, header, secrets }: VerifyInput): Prom
   if (secretIndex < 0) {
     return reject(
       "bad-signature",
-      `X-Hub-Signature-256 matches none of the ${secrets.length} configured secret(s): check GITHUB_WEBHOOK_SECRET against the webhook's secret`,
+      `X-Hub-Signature-256 matches none of the ${secrets.length} configured secret(s): check the endpoint's secrets (GITHUB_WEBHOOK_SECRET, or its "secrets" in HOOKPORT_CONFIG) against the webhook's secret`,
     );
   }
 
@@ -78,13 +78,14 @@ function isJsonObject(text: string): boolean {
 }
 
 export const github: Provider = {
-  source: "github",
-  secretEnv: "GITHUB_WEBHOOK_SECRET",
+  kind: "github",
   // GitHub asks for "a random string of text with high entropy"; 16 characters is the floor hookport
   // enforces (`openssl rand -hex 32` gives 64).
   looksLikeSecret: (s) => s.length >= 16,
   secretHint: "must be at least 16 characters: use a random string, e.g. the output of `openssl rand -hex 32`",
-  keptHeaders: [
+  timed: false,
+  parseOptions: noOptions,
+  keptHeaders: () => [
     "content-type",
     "user-agent",
     "x-github-hook-id",

@@ -1,10 +1,11 @@
-// VERIFY: the senders hookport knows. A new sender is one file beside these and one line here.
+// VERIFY: the sender kinds hookport knows. A new kind is one file beside these and one line here.
 import { github } from "./github.ts";
 import { stripe } from "./stripe.ts";
 import type { Provider } from "./types.ts";
 
-export const providers: readonly Provider[] = [stripe, github];
+// Each kind has its own options type; an endpoint pairs a kind with options its parseOptions made.
+export const providers: readonly Provider<any>[] = [stripe, github];
 
-export function findProvider(source: string): Provider | undefined {
-  return providers.find((p) => p.source === source);
+export function findProvider(kind: string): Provider<any> | undefined {
+  return providers.find((p) => p.kind === kind);
 }

@@ -4,7 +4,7 @@
 // invalid UTF-8 replaced) and checks its window against a different t= than hookport did (issue 8).
 import { createHmac } from "node:crypto";
 import { decodeUtf8, isToken, jsonDepth, macEquals, maxJsonDepth, maxTokenLength } from "./shape.ts";
-import { reject, type HeaderLookup, type Provider, type Refusal, type Verification, type VerifyInput } from "./types.ts";
+import { noOptions, reject, type HeaderLookup, type Provider, type Refusal, type Verification, type VerifyInput } from "./types.ts";
 
 export function precheckStripe(header: HeaderLookup): Refusal | null {
   return header("stripe-signature") ? null : reject("missing-signature", "no Stripe-Signature header: is this request from Stripe?");
@@ -30,7 +30,7 @@ export async function verifyStripe({ body, header, secrets, now, toleranceSecond
   if (secretIndex < 0) {
     return reject(
       "bad-signature",
-      `no v1 signature matches any of the ${secrets.length} configured secret(s): check STRIPE_WEBHOOK_SECRET against the endpoint's signing secret, and that the raw body is passed on unchanged`,
+      `no v1 signature matches any of the ${secrets.length} configured secret(s): check the endpoint's secrets (STRIPE_WEBHOOK_SECRET, or its "secrets" in HOOKPORT_CONFIG) against Stripe's signing secret, and that the raw body is passed on unchanged`,
     );
   }
 
@@ -87,11 +87,12 @@ function isStripeEvent(value: unknown): value is { id: string; type: string } {
 }
 
 export const stripe: Provider = {
-  source: "stripe",
-  secretEnv: "STRIPE_WEBHOOK_SECRET",
+  kind: "stripe",
   looksLikeSecret: (s) => /^whsec_[A-Za-z0-9+/=_-]{24,}$/.test(s),
   secretHint: 'must be "whsec_" and at least 24 more letters, digits or +/=_- (the endpoint\'s signing secret, not an API key)',
-  keptHeaders: ["content-type", "user-agent", "stripe-signature"],
+  timed: true,
+  parseOptions: noOptions,
+  keptHeaders: () => ["content-type", "user-agent", "stripe-signature"],
   precheck: precheckStripe,
   verify: verifyStripe,
 };

@@ -395,6 +395,14 @@ describe("webhooks with a fake store", () => {
     expect(lines.some((l) => l.includes('"unknown-source"'))).toBe(true);
   });
 
+  test("answers 404, not 500, for a path with broken percent-encoding (/webhooks/%ZZ), and logs it", async () => {
+    const { log, lines } = recordingLogger();
+    const { app } = buildTestApp({ log });
+    const result = await answer(app, new Request(`${baseUrl}/webhooks/%ZZ`, { method: "POST", body: "{}" }));
+    expect(result).toMatchObject({ status: 404, body: { error: 'unknown source "/webhooks/%ZZ"' } });
+    expect(lines.some((l) => l.includes('"unknown-source"') && l.includes("%ZZ"))).toBe(true);
+  });
+
   test("counts refusals in /metrics by source and reason", async () => {
     const metrics = createMetrics();
     const { app } = buildTestApp({ metrics });

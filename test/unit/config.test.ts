@@ -15,6 +15,9 @@ function problems(env: Record<string, string>): string[] {
   return result.problems;
 }
 
+/** Each endpoint's secrets by name: what the contract's variables define without a config file. */
+const secretsOf = (config: Config) => Object.fromEntries(config.endpoints.map((e) => [e.name, e.secrets]));
+
 const stripeA = "whsec_0123456789abcdefghijklmnop";
 const stripeB = "whsec_qrstuvwxyzABCDEFGHIJKLMNOP";
 const githubA = "github-secret-number-one";
@@ -27,7 +30,6 @@ describe("parseConfig", () => {
       host: "0.0.0.0",
       databaseUrl: null,
       dataDir: "./data",
-      secrets: { stripe: [], github: [] },
       stripeToleranceSeconds: 300,
       adminToken: null,
       workers: availableParallelism(),
@@ -35,6 +37,14 @@ describe("parseConfig", () => {
       maxBodyBytes: 26_214_400,
       logLevel: "info",
     });
+  });
+
+  test("without HOOKPORT_CONFIG, the endpoints are stripe and github, without secrets", () => {
+    const config = ok({});
+    expect(config.endpoints.map((e) => [e.name, e.provider.kind, e.secrets])).toEqual([
+      ["stripe", "stripe", []],
+      ["github", "github", []],
+    ]);
   });
 
   test("every entry of the defaults table is the value used when its variable is unset", () => {
@@ -78,13 +88,14 @@ describe("parseConfig", () => {
 
   test("splits comma-separated secrets, trims them and drops empty entries, keeping their order", () => {
     const config = ok({ STRIPE_WEBHOOK_SECRET: ` ${stripeA} , ${stripeB},,`, GITHUB_WEBHOOK_SECRET: `${githubA},  ${githubB} ` });
-    expect(config.secrets).toEqual({ stripe: [stripeA, stripeB], github: [githubA, githubB] });
+    expect(secretsOf(config)).toEqual({ stripe: [stripeA, stripeB], github: [githubA, githubB] });
   });
 
   test("the config is frozen", () => {
     const config = ok({ STRIPE_WEBHOOK_SECRET: stripeA });
     expect(Object.isFrozen(config)).toBe(true);
-    expect(Object.isFrozen(config.secrets)).toBe(true);
+    expect(Object.isFrozen(config.endpoints)).toBe(true);
+    expect(Object.isFrozen(config.endpoints[0]!.secrets)).toBe(true);
   });
 
   test('refuses STRIPE_TOLERANCE_SECONDS="5m", naming the variable and the value', () => {
@@ -158,8 +169,8 @@ describe("parseConfig", () => {
   }
 
   test("accepts whsec_ and 24 more characters, and the 64 hex digits the Stripe CLI prints", () => {
-    expect(ok({ STRIPE_WEBHOOK_SECRET: "whsec_" + "A1+/_-=b".repeat(3) }).secrets.stripe).toHaveLength(1);
-    expect(ok({ STRIPE_WEBHOOK_SECRET: "whsec_" + "0f".repeat(32) }).secrets.stripe).toHaveLength(1);
+    expect(secretsOf(ok({ STRIPE_WEBHOOK_SECRET: "whsec_" + "A1+/_-=b".repeat(3) })).stripe).toHaveLength(1);
+    expect(secretsOf(ok({ STRIPE_WEBHOOK_SECRET: "whsec_" + "0f".repeat(32) })).stripe).toHaveLength(1);
   });
 
   test("refuses a GitHub secret under 16 characters by its position, never its value", () => {
@@ -167,7 +178,7 @@ describe("parseConfig", () => {
     expect(rest).toEqual([]);
     expect(problem).toStartWith("GITHUB_WEBHOOK_SECRET: secret #2 must be at least 16 characters");
     expect(problem).not.toContain(githubA);
-    expect(ok({ GITHUB_WEBHOOK_SECRET: "s".repeat(16) }).secrets.github).toHaveLength(1);
+    expect(secretsOf(ok({ GITHUB_WEBHOOK_SECRET: "s".repeat(16) })).github).toHaveLength(1);
   });
 
   for (const [name, token] of [
@@ -192,7 +203,7 @@ describe("parseConfig", () => {
   });
 
   test("a missing secret is not a problem: that source is simply disabled", () => {
-    expect(ok({ STRIPE_WEBHOOK_SECRET: stripeA }).secrets).toEqual({ stripe: [stripeA], github: [] });
+    expect(secretsOf(ok({ STRIPE_WEBHOOK_SECRET: stripeA }))).toEqual({ stripe: [stripeA], github: [] });
   });
 });
 

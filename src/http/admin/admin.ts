@@ -29,7 +29,7 @@ export type AdminDeps = {
   clientAddress?: (request: Request) => string | null;
 };
 
-export type AdminRouteDeps = AdminDeps & { wake: () => void; log: Logger; now?: () => number };
+export type AdminRouteDeps = AdminDeps & { wake: () => void; log: Logger; now?: () => number; sources: readonly string[] };
 
 /** `refusal` answers the request instead of its route (a throttled address, a wrong bearer token). */
 type Identity = { session: AdminSession | null; refusal: ((set: ResponseSet) => Promise<Answer>) | null };
@@ -58,6 +58,7 @@ export function adminRoutes(deps: AdminRouteDeps) {
       },
     }),
     throttle: createThrottle({ now }),
+    sources: deps.sources,
     addressOf: (request) => deps.clientAddress?.(request) ?? "unknown",
   };
 

@@ -8,7 +8,7 @@ import { badRequest, type Answer, type ResponseSet } from "./respond.ts";
 
 export async function listWebhooksApi(ctx: AdminContext, request: Request, set: ResponseSet): Promise<Answer> {
   const params = new URL(request.url).searchParams;
-  const filter = parseFilter(params);
+  const filter = parseFilter(params, ctx.sources);
   const limit = parseLimit(params.get("limit"));
   const cursor = parseCursor(params.get("cursor"));
   if (!filter.ok) return badRequest(ctx.log, request, set, filter.error);

@@ -16,6 +16,8 @@ export type AdminContext = {
   assets: ReturnType<typeof createAssets>;
   auth: AdminAuth;
   throttle: Throttle;
+  /** The endpoint names, which the history filters by (`source`). */
+  sources: readonly string[];
   /** Who to count wrong tokens against. */
   addressOf: (request: Request) => string;
 };

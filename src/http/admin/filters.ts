@@ -1,10 +1,8 @@
 // HTTP (admin): the history's query parameters (source, status, type, q, limit, cursor) → a checked
 // HistoryFilter, and back to a canonical query string so a link reproduces the view.
-import { providers } from "../../providers/registry.ts";
 import type { HistoryFilter } from "../../store/history.ts";
 import { eventStatuses, type EventStatus } from "../../store/schema.ts";
 
-export const sources = providers.map((p) => p.source);
 export const defaultLimit = 50;
 const maxLimit = 100;
 
@@ -21,7 +19,8 @@ export function quote(value: string): string {
   return JSON.stringify(value.slice(0, 40));
 }
 
-export function parseFilter(params: URLSearchParams): Parsed<HistoryFilter> {
+/** `sources`: the configured endpoint names, the only values the `source` column can hold for new events. */
+export function parseFilter(params: URLSearchParams, sources: readonly string[]): Parsed<HistoryFilter> {
   const text = (name: string) => params.get(name)?.trim() || undefined;
   const source = text("source");
   if (source !== undefined && !sources.includes(source)) {

@@ -22,7 +22,7 @@ import { eventStatuses } from "../../store/schema.ts";
 import { json } from "../errors.ts";
 import type { AdminSession } from "./auth.ts";
 import { pageContext, type AdminContext } from "./context.ts";
-import { defaultLimit, filterQuery, isRowId, parseCursor, parseFilter, sources } from "./filters.ts";
+import { defaultLimit, filterQuery, isRowId, parseCursor, parseFilter } from "./filters.ts";
 import type { Form } from "./form.ts";
 import { firstLiveCursor, maxWatch, planLiveUpdate } from "./live.ts";
 import { answerHtml, badRequest, isHtmx, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
@@ -34,7 +34,7 @@ const bulkBatch = 500;
 
 export async function historyPage(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null): Promise<Answer> {
   const params = new URL(request.url).searchParams;
-  const filter = parseFilter(params);
+  const filter = parseFilter(params, ctx.sources);
   if (!filter.ok) return badRequest(ctx.log, request, set, filter.error);
   const cursor = parseCursor(params.get("cursor"));
   if (!cursor.ok) return badRequest(ctx.log, request, set, cursor.error);
@@ -55,13 +55,13 @@ export async function historyPage(ctx: AdminContext, request: Request, set: Resp
     return answerHtml(set, HistoryRegion({ data: region }), 200, push);
   }
   const eventTypes = await listEventTypes(ctx.db);
-  const options = { sources, statuses: eventStatuses };
+  const options = { sources: ctx.sources, statuses: eventStatuses };
   return answerHtml(set, HistoryPage({ page: pageContext(ctx, session), data: { region, options, eventTypes } }));
 }
 
 export async function moreRows(ctx: AdminContext, request: Request, set: ResponseSet): Promise<Answer> {
   const params = new URL(request.url).searchParams;
-  const filter = parseFilter(params);
+  const filter = parseFilter(params, ctx.sources);
   if (!filter.ok) return badRequest(ctx.log, request, set, filter.error);
   const cursor = parseCursor(params.get("cursor"));
   if (!cursor.ok || cursor.value === undefined) return badRequest(ctx.log, request, set, cursor.ok ? "cursor is required" : cursor.error);
@@ -71,7 +71,7 @@ export async function moreRows(ctx: AdminContext, request: Request, set: Respons
 
 export async function liveUpdate(ctx: AdminContext, request: Request, set: ResponseSet): Promise<Answer> {
   const params = new URL(request.url).searchParams;
-  const filter = parseFilter(params);
+  const filter = parseFilter(params, ctx.sources);
   if (!filter.ok) return badRequest(ctx.log, request, set, filter.error);
   const since = params.get("since") ?? "";
   const watch = (params.get("watch") ?? "").split(",").filter(Boolean);
@@ -114,7 +114,7 @@ export function glanceRoute(ctx: AdminContext, maxAgeSeconds = 5): (set: Respons
 }
 
 export async function bulkOffers(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null): Promise<Answer> {
-  const filter = parseFilter(new URL(request.url).searchParams);
+  const filter = parseFilter(new URL(request.url).searchParams, ctx.sources);
   if (!filter.ok) return badRequest(ctx.log, request, set, filter.error);
   const count = (status: "dead" | "failed") =>
     !filter.value.status || filter.value.status === status ? countMatching(ctx.db, { ...filter.value, status }, bulkCap) : Promise.resolve(0);
@@ -131,7 +131,7 @@ export async function bulkRetry(ctx: AdminContext, request: Request, set: Respon
   fields.delete("status");
   const retry = fields.get("retry");
   if (retry !== "dead" && retry !== "failed") return badRequest(ctx.log, request, set, 'retry must be "dead" or "failed"');
-  const parsed = parseFilter(fields);
+  const parsed = parseFilter(fields, ctx.sources);
   if (!parsed.ok) return badRequest(ctx.log, request, set, parsed.error);
   const filter: HistoryFilter = { ...parsed.value, status: retry };
 
