@@ -1,5 +1,6 @@
 // VERIFY: checks every verifier applies to what it accepts, so nothing a row cannot hold reaches the store.
-import { timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { reject, type Refusal } from "./types.ts";
 
 /**
  * Ids and types are keys in unique and lookup indexes: printable ASCII, no spaces, at most 255 characters.
@@ -51,4 +52,39 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
 /** Constant-time equality of two MACs (false, not a throw, when the lengths differ). */
 export function macEquals(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && timingSafeEqual(a, b);
+}
+
+/**
+ * The signed body as a JSON object: strict UTF-8, nesting bounded, an object at the top. `sender` names
+ * who sent it, for the refusal's detail.
+ */
+export function signedJsonObject(body: Uint8Array, sender: string): { text: string; value: Record<string, unknown> } | Refusal {
+  const text = decodeUtf8(body);
+  if (text === null) return reject("bad-body", `the signed body is not UTF-8: ${sender} sends UTF-8 JSON`);
+  if (jsonDepth(text) > maxJsonDepth) return reject("bad-body", `the signed body nests deeper than ${maxJsonDepth} levels`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return reject("bad-body", `the signed body is not JSON: ${sender} sends a JSON object`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return reject("bad-body", "the signed body is not a JSON object");
+  return { text, value: value as Record<string, unknown> };
+}
+
+/** A signed unix-seconds timestamp inside `tolerance` of `now`, either way; `header` names it in the refusal. */
+export function checkWindow(timestamp: number, now: number, toleranceSeconds: number, header: string): Refusal | null {
+  if (timestamp - now > toleranceSeconds) return reject("stale", `${header} is ${timestamp - now}s in the future: check this host's clock`);
+  if (now - timestamp > toleranceSeconds) {
+    return reject("stale", `${header} is ${now - timestamp}s old, over the ${toleranceSeconds}s tolerance (the endpoint's tolerance_seconds)`);
+  }
+  return null;
+}
+
+/** Unix seconds as senders write them: digits only (no sign, no fraction, no exponent). */
+export const parseUnixSeconds = (raw: string | null): number | null => (raw !== null && /^\d{1,12}$/.test(raw) ? Number(raw) : null);
+
+/** HMAC of a text prefix, then the raw body bytes, then a text suffix: the body is never decoded to be signed. */
+export function hmacOver(algorithm: string, key: string | Uint8Array, before: string, body: Uint8Array, after = ""): Buffer {
+  return createHmac(algorithm, key).update(before).update(body).update(after).digest();
 }

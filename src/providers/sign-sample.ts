@@ -3,9 +3,14 @@
 import { signGithub } from "./github-sign.ts";
 import { sampleGithubEvent } from "./samples/github.ts";
 import { sampleStripeEvent } from "./samples/stripe.ts";
+import { signShopify } from "./shopify-sign.ts";
+import { signSlack } from "./slack-sign.ts";
+import { signStandardWebhooks } from "./standard-webhooks-sign.ts";
 import { signStripe } from "./stripe-sign.ts";
 
 export type SignedSample = { body: string; headers: Record<string, string> };
+
+const randomId = () => crypto.randomUUID().replaceAll("-", "").slice(0, 24);
 
 export async function signSample(kind: string, options: unknown, eventType: string, secret: string, now: number): Promise<SignedSample> {
   switch (kind) {
@@ -17,6 +22,26 @@ export async function signSample(kind: string, options: unknown, eventType: stri
       const [event = eventType, action] = eventType.split(".");
       const body = sampleGithubEvent(event, action);
       return { body, headers: await signGithub(body, secret, event) };
+    }
+    case "standard-webhooks": {
+      // The spec's recommended payload structure: type, timestamp, data.
+      const body = JSON.stringify({ type: eventType, timestamp: new Date(now * 1000).toISOString(), data: { id: `obj_${randomId()}` } });
+      return { body, headers: signStandardWebhooks(body, secret, now) };
+    }
+    case "shopify": {
+      const body = JSON.stringify({ id: Number(String(now) + "000"), admin_graphql_api_id: `gid://shopify/Order/${now}000`, created_at: new Date(now * 1000).toISOString() });
+      return { body, headers: signShopify(body, secret, eventType) };
+    }
+    case "slack": {
+      const body = JSON.stringify({
+        team_id: "T0HOOKPORT",
+        api_app_id: "A0HOOKPORT",
+        event: { type: eventType, user: "U0HOOKPORT", channel: "C0HOOKPORT", text: "sent by hookport send", ts: `${now}.000100`, event_ts: `${now}.000100` },
+        type: "event_callback",
+        event_id: `Ev${randomId().toUpperCase()}`,
+        event_time: now,
+      });
+      return { body, headers: signSlack(body, secret, now) };
     }
     default:
       throw new TypeError(`no signer for kind "${kind}"`);
