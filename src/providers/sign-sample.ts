@@ -1,5 +1,7 @@
 // The signers beside the verifiers, by kind: a realistic sample event of a type, signed as its sender
 // signs it. Used by `hookport send` (and so by the binary tests).
+import type { GenericHmacOptions, Locator } from "./generic-hmac.ts";
+import { signGenericHmac } from "./generic-hmac-sign.ts";
 import { signGithub } from "./github-sign.ts";
 import { sampleGithubEvent } from "./samples/github.ts";
 import { sampleStripeEvent } from "./samples/stripe.ts";
@@ -43,7 +45,29 @@ export async function signSample(kind: string, options: unknown, eventType: stri
       });
       return { body, headers: signSlack(body, secret, now) };
     }
+    case "generic-hmac": {
+      const generic = options as GenericHmacOptions;
+      const document: Record<string, unknown> = { id: `evt_${randomId()}`, type: eventType, created: now, data: {} };
+      const headers: Record<string, string> = {};
+      place(generic.eventId, document.id as string, document, headers);
+      place(generic.eventType, eventType, document, headers);
+      const body = JSON.stringify(document);
+      return { body, headers: signGenericHmac(body, secret, generic, now, headers) };
+    }
     default:
       throw new TypeError(`no signer for kind "${kind}"`);
   }
+}
+
+/** Puts a value where the endpoint's options will look for it: a header, or the body at a JSON pointer. */
+function place(locator: Locator, value: string, document: Record<string, unknown>, headers: Record<string, string>) {
+  if ("header" in locator) {
+    headers[locator.header] = value;
+    return;
+  }
+  let node = document;
+  locator.pointer.forEach((token, i) => {
+    if (i === locator.pointer.length - 1) node[token] = value;
+    else node = (node[token] ??= {}) as Record<string, unknown>;
+  });
 }
