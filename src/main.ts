@@ -12,8 +12,9 @@ const usage = `hookport ${version}: receive, verify, store and process webhooks 
 Usage:
   hookport [serve]                          serve HTTP (default)
   hookport migrate                          apply the database migrations and exit
-  hookport send <endpoint> <event-type>     sign a sample event as that endpoint's sender does and
-                                            POST it (e.g. send stripe checkout.session.completed) [--url]
+  hookport send stripe <event-type>         sign a sample Stripe event and POST it   [--url]
+  hookport send github <event-name>         sign a sample GitHub event and POST it   [--url]
+  hookport send <endpoint> <event-type>     the same for any endpoint of HOOKPORT_CONFIG [--url]
   hookport replay <id>                      re-queue one stored event via the admin API [--url]
   hookport --help | --version
 
