@@ -1,5 +1,6 @@
 // The HOOKPORT_CONFIG file: named endpoints, ${VAR} secrets, and problems that name the file, the endpoint and the key.
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { parseConfig, type Config } from "../../src/config.ts";
 
 const path = "/etc/hookport.jsonc";
@@ -91,5 +92,19 @@ describe("HOOKPORT_CONFIG", () => {
   test("a file without an endpoints object says what it must hold", () => {
     expect(problems(`[]`)).toEqual([`${path}: the file must be a JSON object with an "endpoints" object, one key per endpoint name`]);
     expect(problems(`{"endpoints": {}}`)).toEqual([`${path}: "endpoints" is empty: declare at least one endpoint`]);
+  });
+});
+
+describe("the README's endpoint files", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("## Endpoints"), readme.indexOf("\n## ", readme.indexOf("## Endpoints") + 1));
+  const files = [...section.matchAll(/```jsonc\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  test("the complete example and the migration example parse, with an endpoint of every kind", () => {
+    expect(files).toHaveLength(2);
+    const names = [...files.join("\n").matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]!);
+    const env = Object.fromEntries(names.map((n) => [n, n.includes("STRIPE") ? stripeSecret : n === "CLERK_WEBHOOK_SECRET" ? "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" : githubSecret]));
+    const kinds = files.flatMap((text) => ok(text, env).endpoints.map((e) => e.provider.kind));
+    expect(new Set(kinds)).toEqual(new Set(["stripe", "github", "standard-webhooks", "shopify", "slack", "generic-hmac"]));
   });
 });
