@@ -67,6 +67,13 @@ export function endpointsFromFile(path: string, text: string, env: Env, problems
   }
   for (const key of top.keys()) if (key !== "endpoints") problems.push(`${path}: unknown top-level key "${key}" (only "endpoints" is read)`);
   if (entries.size === 0) problems.push(`${path}: "endpoints" is empty: declare at least one endpoint`);
+  // JSON keeps the last of two equal keys; a second "stripe" pasted below the first would silently replace it.
+  const seen = new Set<string>();
+  for (const property of endpointsNode.children ?? []) {
+    const name = property.children?.[0]?.value as string;
+    if (seen.has(name)) problems.push(`${path}: endpoint "${name.slice(0, 64)}" is declared twice: each name is one route, give each endpoint its own`);
+    seen.add(name);
+  }
 
   const endpoints: Endpoint[] = [];
   for (const [name, node] of entries) {

@@ -85,6 +85,12 @@ describe("HOOKPORT_CONFIG", () => {
     expect(all[6]).toStartWith(`${path}: endpoint "e", key "secrets": entry #1 must be a whole "\${VARIABLE}" reference`);
   });
 
+  test("an endpoint declared twice is a problem, not the last one silently winning", () => {
+    expect(problems(`{"endpoints": {"a": {"kind": "github", "secrets": ["${githubSecret}"]}, "a": {"kind": "github", "secrets": ["${githubSecret}"]}}}`)).toEqual([
+      `${path}: endpoint "a" is declared twice: each name is one route, give each endpoint its own`,
+    ]);
+  });
+
   test("a syntax error names the file, the line and the column", () => {
     expect(problems(`{\n  "endpoints": {\n    "a": { "kind": "stripe" "secrets": [] }\n  }\n}`)[0]).toBe(`${path}:3:29: CommaExpected`);
   });
