@@ -52,7 +52,7 @@ function describeJourney(label: string, env: () => Record<string, string>, box: 
   let token: string | null = null;
   let firstStripe: { body: string; eventId: string };
 
-  test(`${label}: first start is ready, stores signed events once, refuses a forged one, and stops cleanly on SIGTERM`, async () => {
+  test(`${label}: first start is ready, stores signed events once, refuses a forged one, takes \`hookport send\` (to the configured PORT by default), and stops cleanly on SIGTERM`, async () => {
     const started = performance.now();
     const service = startService(box(), env());
     const readyMs = await waitReady(service, started);
@@ -89,6 +89,11 @@ function describeJourney(label: string, env: () => Record<string, string>, box: 
       expect(sent.status).toBe("received");
       stored.push(sent.id);
     }
+    // Without --url, `send` finds the service where the same environment configures it.
+    const { port, hostname } = new URL(service.url);
+    const unaddressed = await runCommand(box(), ["send", "github", "ping"], { ...env(), PORT: port, HOST: hostname });
+    expect({ code: unaddressed.code, stderr: unaddressed.stderr }).toEqual({ code: 0, stderr: "" });
+    stored.push((JSON.parse(unaddressed.stdout.slice(unaddressed.stdout.indexOf("{"))) as { id: string }).id);
 
     expect(await stop(service)).toBe(0);
   }, slow);
