@@ -80,8 +80,14 @@ build_args=()
 if [ "${HOOKPORT_BASES:-local}" != public ]; then
   runtime_base=localhost/hookport-base/debian:bookworm-slim
   build_base=localhost/hookport-base/node:bookworm-debian
-  check "runtime base image from Debian packages" base "$runtime_base" ""
+  # Both at once: each mostly waits on downloads and dpkg.
+  base "$runtime_base" "" >"$work/runtime-base.log" 2>&1 &
+  runtime_pid=$!
   check "build base image from Debian packages (nodejs, npm)" base "$build_base" "nodejs,npm,ca-certificates"
+  wait "$runtime_pid"
+  runtime_ok=$?
+  cat "$work/runtime-base.log"
+  check "runtime base image from Debian packages" test "$runtime_ok" = 0
   build_args=(--build-arg "RUNTIME_BASE=$runtime_base" --build-arg "BUILD_BASE=$build_base")
 fi
 
