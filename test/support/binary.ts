@@ -75,8 +75,8 @@ export function startService(box: Sandbox, env: Record<string, string>, port = f
   return { proc, url: `http://127.0.0.1:${port}`, stdout: out, stderr: err };
 }
 
-/** Polls /readyz until 200; returns the milliseconds from `since`. Fails after a generous safety timeout. */
-export async function waitReady(service: Service, since: number, timeoutMs = 20_000): Promise<number> {
+/** Polls /readyz until 200; returns the milliseconds from `since`. Fails after a safety timeout generous enough for a Deno first start on a loaded 2-core machine (20 s was not). */
+export async function waitReady(service: Service, since: number, timeoutMs = 45_000): Promise<number> {
   while (performance.now() - since < timeoutMs) {
     if (service.proc.exitCode !== null) {
       throw new Error(`hookport exited with ${service.proc.exitCode} before it was ready:\n${service.stdout()}\n${service.stderr()}`);
