@@ -9,7 +9,7 @@ import { createLogger, type Logger } from "../log.ts";
 import { createMetrics } from "../metrics.ts";
 import { providers } from "../providers/registry.ts";
 import { startQueue } from "../queue/start-queue.ts";
-import { adminStaticFiles, clientAddress, handlerWorkerEntry, listen } from "../runtime.ts";
+import { adminStaticFiles, clientAddress, handlerWorkerEntry, listen, runtimeName } from "../runtime.ts";
 import type { Executor } from "../store/db.ts";
 import { createEventWriter } from "../store/events.ts";
 import { migrate } from "../store/migrations.ts";
@@ -52,6 +52,7 @@ export async function serveCommand(config: Config): Promise<number> {
     providers: enabled.map((p) => p.source),
     workers: config.workers,
     startMs: Math.round(performance.now() - started),
+    runtime: runtimeName,
     adminToken: adminToken === config.adminToken ? "from ADMIN_TOKEN" : "stored",
   });
 
