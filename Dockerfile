@@ -1,14 +1,19 @@
-# hookport image: build the single executable exactly as CI does (`npm ci && npm run build`), then ship
+# hookport image: build the single executable as CI does (`npm ci`, then `npm run build`), then ship
 # only that file on a small glibc base (the Bun-compiled binary links against glibc, so not Alpine).
+# One build argument per base image, defaulting to the public names; where no registry can be reached,
+# test/container/run.sh makes both from Debian packages and passes them here.
+ARG BUILD_BASE=node:22-bookworm-slim
+ARG RUNTIME_BASE=debian:bookworm-slim
 
-FROM node:22-bookworm-slim AS build
+FROM ${BUILD_BASE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# Only the runtime dependencies: the build needs bun (one of them), not the test tools (Deno, Chromium, tsc).
+RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 RUN npm run build
 
-FROM debian:bookworm-slim
+FROM ${RUNTIME_BASE}
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin hookport \
  && mkdir -p /data && chown hookport:hookport /data
 COPY --from=build /src/dist/hookport /app/hookport

@@ -1,4 +1,4 @@
-// Types for files imported `with { type: "file" }` (Bun gives their path, inside the executable when compiled).
+// Types for files imported `with { type: "file" }` by runtime/bun.ts (Bun gives their path, inside the executable when compiled).
 declare module "*.wasm" {
   const path: string;
   export default path;

@@ -4,6 +4,7 @@ import { migrateCommand } from "./cli/migrate.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { sendCommand } from "./cli/send.ts";
 import { serveCommand } from "./cli/serve.ts";
+import { configuredServiceUrl } from "./cli/service-url.ts";
 import { loadConfig } from "./config.ts";
 import { version } from "./runtime.ts";
 
@@ -19,7 +20,7 @@ Usage:
   hookport --help | --version
 
 Options:
-  --url <base>   the running service (default http://localhost:3000)
+  --url <base>   the running service (default http://localhost:PORT, or HOST:PORT when HOST is one address)
 
 Configuration is read from the environment (see README): PORT, HOST, DATABASE_URL, DATA_DIR,
 HOOKPORT_CONFIG (the endpoints file), STRIPE_WEBHOOK_SECRET, STRIPE_TOLERANCE_SECONDS,
@@ -33,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
-      url: { type: "string", default: "http://localhost:3000" },
+      url: { type: "string" },
     },
   });
   if (values.help) return print(usage, 0);
@@ -51,9 +52,9 @@ async function main(argv: string[]): Promise<number> {
     case "migrate":
       return migrateCommand(parsed.config);
     case "send":
-      return sendCommand(parsed.config, args, values.url);
+      return sendCommand(parsed.config, args, values.url ?? configuredServiceUrl(parsed.config));
     case "replay":
-      return replayCommand(parsed.config, args, values.url);
+      return replayCommand(parsed.config, args, values.url ?? configuredServiceUrl(parsed.config));
     default:
       console.error(`hookport: unknown command "${command}"\n\n${usage}`);
       return 2;

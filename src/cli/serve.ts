@@ -8,7 +8,7 @@ import { createClientAddress } from "../http/client-address.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { createMetrics } from "../metrics.ts";
 import { startQueue } from "../queue/start-queue.ts";
-import { adminStaticFiles, clientAddress, handlerWorkerEntry, listen } from "../runtime.ts";
+import { adminStaticFiles, clientAddress, handlerWorkerEntry, listen, runtimeName } from "../runtime.ts";
 import type { Executor } from "../store/db.ts";
 import { createEventWriter } from "../store/events.ts";
 import { migrate } from "../store/migrations.ts";
@@ -51,6 +51,7 @@ export async function serveCommand(config: Config): Promise<number> {
     endpoints: enabled.map((e) => `${e.name} (${e.provider.kind})`),
     workers: config.workers,
     startMs: Math.round(performance.now() - started),
+    runtime: runtimeName,
     adminToken: adminToken === config.adminToken ? "from ADMIN_TOKEN" : "stored",
   });
 

@@ -35,7 +35,7 @@ export async function readBody(request: Request, limit: number): Promise<BodyRes
 /**
  * Refuses any request whose declared Content-Length is over the limit, before a route parses it, with
  * the same JSON 413 and log line as the webhook routes. (Bun's own server-level limit sits higher,
- * see runtime.ts, so that this answer, not Bun's bare one, is what senders see.)
+ * see runtime/bun.ts, so that this answer, not Bun's bare one, is what senders see; Deno.serve has none.)
  */
 export function rejectOversized(maxBytes: number, onRefuse: (declared: number, path: string) => Response) {
   return ({ request }: { request: Request }): Response | undefined => {

@@ -77,7 +77,7 @@ export class WorkerPool {
 
   private spawn(): Slot {
     const name = `worker-${++this.spawned}`;
-    const worker = new Worker(this.options.entry);
+    const worker = new Worker(this.options.entry, { type: "module" });
     const slot: Slot = { worker, name, running: new Map() };
     worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(slot, e.data);
     worker.onerror = (e: ErrorEvent) => {

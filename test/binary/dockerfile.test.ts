@@ -1,5 +1,6 @@
-// No Docker engine here, so the Dockerfile is checked piece by piece: it builds with CI's commands, and its
-// HEALTHCHECK command (bash /dev/tcp, no curl in slim) really tells a 200 /healthz from anything else.
+// The Dockerfile checked piece by piece in every `bun test`, engine or not (test/container/run.sh builds and
+// runs it for real with podman): it builds with CI's commands, and its HEALTHCHECK command (bash /dev/tcp,
+// no curl in slim) really tells a 200 /healthz from anything else.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 

@@ -1,5 +1,6 @@
-// Black-box test of the single executable: dist/hookport copied to an empty folder, nothing on PATH,
-// driven over HTTP with real signed requests, on the embedded store and on PostgreSQL.
+// Black-box test of the single executable (dist/hookport copied to an empty folder) and of the same source
+// on Deno (bin/hookport-deno started in one), nothing on PATH, driven over HTTP with real signed
+// requests, on the embedded store and on PostgreSQL.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -7,7 +8,7 @@ import postgres from "postgres";
 import { loadPgliteAssets } from "../../src/runtime.ts";
 import { openPglite } from "../../src/store/pglite.ts";
 import { signStripe } from "../../src/providers/stripe-sign.ts";
-import { binarySize, killLeftovers, makeSandbox, pathContents, requireBinary, runCommand, startService, waitReady, type Sandbox, type Service } from "../support/binary.ts";
+import { binarySize, killLeftovers, launchers, makeSandbox, pathContents, requireBinary, runCommand, startService, waitReady, type Sandbox, type Service } from "../support/binary.ts";
 import { githubRequest, githubSecret, stripeRequest, stripeSecret } from "../support/signing.ts";
 import { createTestDatabase, dropTestDatabase, testDatabaseUrl } from "../support/stores.ts";
 
@@ -51,7 +52,7 @@ function describeJourney(label: string, env: () => Record<string, string>, box: 
   let token: string | null = null;
   let firstStripe: { body: string; eventId: string };
 
-  test(`${label}: first start is ready, stores signed events once, refuses a forged one, and stops cleanly on SIGTERM`, async () => {
+  test(`${label}: first start is ready, stores signed events once, refuses a forged one, takes \`hookport send\` (to the configured PORT by default), and stops cleanly on SIGTERM`, async () => {
     const started = performance.now();
     const service = startService(box(), env());
     const readyMs = await waitReady(service, started);
@@ -88,6 +89,11 @@ function describeJourney(label: string, env: () => Record<string, string>, box: 
       expect(sent.status).toBe("received");
       stored.push(sent.id);
     }
+    // Without --url, `send` finds the service where the same environment configures it.
+    const { port, hostname } = new URL(service.url);
+    const unaddressed = await runCommand(box(), ["send", "github", "ping"], { ...env(), PORT: port, HOST: hostname });
+    expect({ code: unaddressed.code, stderr: unaddressed.stderr }).toEqual({ code: 0, stderr: "" });
+    stored.push((JSON.parse(unaddressed.stdout.slice(unaddressed.stdout.indexOf("{"))) as { id: string }).id);
 
     expect(await stop(service)).toBe(0);
   }, slow);
@@ -115,20 +121,20 @@ function describeJourney(label: string, env: () => Record<string, string>, box: 
   return stored;
 }
 
-describe("dist/hookport, embedded store", () => {
+describe.each(launchers)("$name, embedded store", (launcher) => {
   let box: Sandbox;
   const env = () => ({ ...secrets, DATA_DIR: join(box.dir, "data") });
   beforeAll(() => {
-    box = makeSandbox();
-    console.log(`[binary] dist/hookport is ${(binarySize() / 1024 / 1024).toFixed(1)} MiB`);
+    box = makeSandbox(launcher);
+    if (launcher.copy) console.log(`[binary] ${launcher.name} is ${(binarySize() / 1024 / 1024).toFixed(1)} MiB`);
   });
   afterAll(() => cleanUp(box));
 
-  test("the binary gets an empty PATH: no bun or node to lean on", () => {
+  test("it gets an empty PATH: no bun, deno or node to lean on", () => {
     expect(pathContents(box)).toEqual([]);
   });
 
-  const stored = describeJourney("embedded", env, () => box);
+  const stored = describeJourney(`${launcher.runtime} embedded`, env, () => box);
 
   test("embedded: after the service stopped, its data directory holds each event once", async () => {
     const db = await openPglite({ dataDir: join(box.dir, "data"), assets: await loadPgliteAssets() });
@@ -143,11 +149,11 @@ describe("dist/hookport, embedded store", () => {
   }, slow);
 });
 
-describe("dist/hookport, an acknowledged event survives kill -9 (embedded store)", () => {
+describe.each(launchers)("$name, an acknowledged event survives kill -9 (embedded store)", (launcher) => {
   let box: Sandbox;
   const env = () => ({ ...secrets, DATA_DIR: join(box.dir, "data") });
   beforeAll(() => {
-    box = makeSandbox();
+    box = makeSandbox(launcher);
   });
   afterAll(() => cleanUp(box));
 
@@ -168,19 +174,19 @@ describe("dist/hookport, an acknowledged event survives kill -9 (embedded store)
     }
   }, slow);
 
-  test("the binary starts again on the data directory a kill -9 left behind", async () => {
+  test("it starts again on the data directory a kill -9 left behind", async () => {
     const service = startService(box, env());
     await waitReady(service, performance.now());
     expect(await stop(service)).toBe(0);
   }, slow);
 });
 
-describe.skipIf(!testDatabaseUrl)("dist/hookport, PostgreSQL", () => {
+describe.skipIf(!testDatabaseUrl).each(launchers)("$name, PostgreSQL", (launcher) => {
   let box: Sandbox;
   let databaseUrl: string;
   const env = () => ({ ...secrets, DATABASE_URL: databaseUrl });
   beforeAll(async () => {
-    box = makeSandbox();
+    box = makeSandbox(launcher);
     databaseUrl = await createTestDatabase();
   });
   afterAll(async () => {
@@ -194,7 +200,7 @@ describe.skipIf(!testDatabaseUrl)("dist/hookport, PostgreSQL", () => {
     expect(result.stdout).toContain("migrations applied");
   }, slow);
 
-  const stored = describeJourney("postgres", env, () => box);
+  const stored = describeJourney(`${launcher.runtime} postgres`, env, () => box);
 
   test("postgres: the database holds each event once", async () => {
     const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
@@ -209,10 +215,10 @@ describe.skipIf(!testDatabaseUrl)("dist/hookport, PostgreSQL", () => {
   }, slow);
 });
 
-describe("dist/hookport, configuration", () => {
+describe.each(launchers)("$name, configuration", (launcher) => {
   let box: Sandbox;
   beforeAll(() => {
-    box = makeSandbox();
+    box = makeSandbox(launcher);
   });
   afterAll(() => cleanUp(box));
 
@@ -240,7 +246,7 @@ describe("dist/hookport, configuration", () => {
     const help = await runCommand(box, ["--help"], {});
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("hookport send stripe");
-  });
+  }, slow);
 });
 
 test("without a built binary these tests fail, saying to run `npm run build`", () => {

@@ -1,4 +1,4 @@
-// Black-box crash safety of the executable: kill -9 while handlers run, restart, and every
+// Black-box crash safety of the executable and of the source on Deno: kill -9 while handlers run, restart, and every
 // acknowledged event ends processed with its effect applied once; two instances on one PostgreSQL
 // share the work and the survivor finishes what a killed one left.
 import { afterAll, describe, expect, test } from "bun:test";
@@ -8,7 +8,7 @@ import postgres from "postgres";
 import { loadPgliteAssets } from "../../src/runtime.ts";
 import { openPglite } from "../../src/store/pglite.ts";
 import type { Database } from "../../src/store/db.ts";
-import { killLeftovers, makeSandbox, runCommand, startService, waitReady, type Sandbox, type Service } from "../support/binary.ts";
+import { killLeftovers, launchers, makeSandbox, runCommand, startService, waitReady, type Sandbox, type Service } from "../support/binary.ts";
 import { githubRequest, githubSecret, stripeRequest, stripeSecret } from "../support/signing.ts";
 import { sampleStripeEvent } from "../../src/providers/samples/stripe.ts";
 import { createTestDatabase, dropTestDatabase, testDatabaseUrl } from "../support/stores.ts";
@@ -58,11 +58,11 @@ async function counts(db: Pick<Database, "query">): Promise<Counts> {
 const expected: Counts = { events: pushes + checkouts, processed: pushes + checkouts, onceEach: true, pushes, paid: checkouts };
 const sessions = (prefix: string) => Array.from({ length: checkouts }, (_, i) => `cs_${prefix}_${i}`);
 
-describe("crash safety of dist/hookport", () => {
+describe.each(launchers)("crash safety of $name", (launcher) => {
   test(
     "embedded store: kill -9 while handlers run; after a restart every acknowledged event is processed once",
     async () => {
-      const box = makeSandbox();
+      const box = makeSandbox(launcher);
       sandboxes.push(box);
       const env = { ...baseEnv, DATA_DIR: join(box.dir, "data"), ADMIN_TOKEN: "a".repeat(32) };
       expect((await runCommand(box, ["migrate"], env)).code).toBe(0);
@@ -104,7 +104,7 @@ describe("crash safety of dist/hookport", () => {
       const url = await createTestDatabase();
       const sql = postgres(url, { max: 2, onnotice: () => {} });
       try {
-        const boxes = [makeSandbox(), makeSandbox()];
+        const boxes = [makeSandbox(launcher), makeSandbox(launcher)];
         sandboxes.push(...boxes);
         const env = { ...baseEnv, DATABASE_URL: url, ADMIN_TOKEN: "a".repeat(32) };
         expect((await runCommand(boxes[0]!, ["migrate"], env)).code).toBe(0);
@@ -142,11 +142,11 @@ describe("crash safety of dist/hookport", () => {
   );
 });
 
-describe("hookport replay", () => {
+describe.each(launchers)("hookport replay, $name", (launcher) => {
   test(
     "re-queues a processed event through the running service's admin API, on the embedded store",
     async () => {
-      const box = makeSandbox();
+      const box = makeSandbox(launcher);
       sandboxes.push(box);
       const token = "r".repeat(32);
       const env = { ...baseEnv, DATA_DIR: join(box.dir, "data"), ADMIN_TOKEN: token };

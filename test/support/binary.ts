@@ -1,5 +1,6 @@
-// Runs dist/hookport as a user would: copied into an empty folder, with no bun or node on PATH and only
-// the variables given. Every process started here is tracked so a failing test cannot leave one behind.
+// Runs hookport as a user would, with no bun or node on PATH and only the variables given: dist/hookport
+// copied into an empty folder, and bin/hookport-deno (the source on Deno) started in one. Every process
+// started here is tracked so a failing test cannot leave one behind.
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,8 +8,22 @@ import { join } from "node:path";
 /** dist/hookport, or HOOKPORT_BINARY to test a binary built elsewhere (e.g. for another target). */
 export const builtBinary = process.env.HOOKPORT_BINARY || new URL("../../dist/hookport", import.meta.url).pathname;
 
-/** Fails with the fix in the message when the binary was not built. */
+/** A way to start hookport; the black-box tests run against each (HOOKPORT_RUNTIMES=bun or deno picks one). */
+export type Launcher = { name: string; runtime: "bun" | "deno"; path: string; /** Copied into the sandbox, as a user copies the executable. */ copy: boolean };
+
+const root = new URL("../../", import.meta.url).pathname;
+const denoLauncher: Launcher = { name: "bin/hookport-deno", runtime: "deno", path: `${root}bin/hookport-deno`, copy: false };
+const picked = (process.env.HOOKPORT_RUNTIMES ?? "bun,deno").split(",");
+export const launchers: Launcher[] = [{ name: "dist/hookport", runtime: "bun" as const, path: builtBinary, copy: true }, denoLauncher].filter((l) =>
+  picked.includes(l.runtime),
+);
+
+/** Fails with the fix in the message when the binary was not built (or Deno was not installed). */
 export function requireBinary(binary = builtBinary): string {
+  if (binary === denoLauncher.path) {
+    if (!existsSync(`${root}node_modules/.bin/deno`)) throw new Error("node_modules/.bin/deno is missing: run `npm ci` (deno is a devDependency)");
+    return binary;
+  }
   if (!existsSync(binary)) {
     throw new Error(`${binary} is missing: run \`npm run build\` first (\`npm test\` builds it before \`bun test\`)`);
   }
@@ -17,12 +32,13 @@ export function requireBinary(binary = builtBinary): string {
 
 export type Sandbox = { dir: string; binary: string; path: string };
 
-/** An empty temp folder holding only a copy of the binary, and an empty folder to serve as PATH. */
-export function makeSandbox(): Sandbox {
+/** An empty temp folder (holding only a copy of the binary), and an empty folder to serve as PATH. */
+export function makeSandbox(launcher: Launcher = launchers[0]!): Sandbox {
   const dir = mkdtempSync(join(tmpdir(), "hookport-bin-"));
   const path = mkdtempSync(join(tmpdir(), "hookport-path-"));
+  if (!launcher.copy) return { dir, binary: requireBinary(launcher.path), path };
   const binary = join(dir, "hookport");
-  copyFileSync(requireBinary(), binary);
+  copyFileSync(requireBinary(launcher.path), binary);
   return { dir, binary, path };
 }
 
@@ -59,8 +75,8 @@ export function startService(box: Sandbox, env: Record<string, string>, port = f
   return { proc, url: `http://127.0.0.1:${port}`, stdout: out, stderr: err };
 }
 
-/** Polls /readyz until 200; returns the milliseconds from `since`. Fails after a generous safety timeout. */
-export async function waitReady(service: Service, since: number, timeoutMs = 20_000): Promise<number> {
+/** Polls /readyz until 200; returns the milliseconds from `since`. Fails after a safety timeout generous enough for a Deno first start on a loaded 2-core machine (20 s was not). */
+export async function waitReady(service: Service, since: number, timeoutMs = 45_000): Promise<number> {
   while (performance.now() - since < timeoutMs) {
     if (service.proc.exitCode !== null) {
       throw new Error(`hookport exited with ${service.proc.exitCode} before it was ready:\n${service.stdout()}\n${service.stderr()}`);

@@ -1,6 +1,6 @@
 // Realistic GitHub payloads for `hookport send github <event>`: GitHub's own captured examples
 // (see scripts/extract-github-samples.ts), or a minimal body for an event we hold no example of.
-import examples from "./github-examples.json";
+import examples from "./github-examples.json" with { type: "json" };
 
 const byEvent = examples as Record<string, Record<string, unknown>[]>;
 
