@@ -1,4 +1,4 @@
-// Named endpoints against the compiled binary, on both stores: a HOOKPORT_CONFIG file with a Stripe and a
+// Named endpoints against the compiled binary and the source on Deno, on both stores: a HOOKPORT_CONFIG file with a Stripe and a
 // Standard Webhooks endpoint, deliveries signed by the senders' own libraries and by `hookport send`,
 // each stored under its endpoint's name and found by it through the admin API.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import Stripe from "stripe";
 import { sampleStripeEvent } from "../../src/providers/samples/stripe.ts";
-import { killLeftovers, makeSandbox, runCommand, startService, waitReady, type Sandbox, type Service } from "../support/binary.ts";
+import { killLeftovers, launchers, makeSandbox, runCommand, startService, waitReady, type Launcher, type Sandbox, type Service } from "../support/binary.ts";
 import { createTestDatabase, dropTestDatabase, testDatabaseUrl } from "../support/stores.ts";
 
 const slow = 60_000;
@@ -29,7 +29,7 @@ async function post(url: string, headers: Record<string, string>, body: string) 
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-function describeEndpoints(label: string, extraEnv: () => Record<string, string>) {
+function describeEndpoints(label: string, launcher: Launcher, extraEnv: () => Record<string, string>) {
   let box: Sandbox;
   let service: Service;
   const api = async (query: string) =>
@@ -38,7 +38,7 @@ function describeEndpoints(label: string, extraEnv: () => Record<string, string>
     };
 
   beforeAll(async () => {
-    box = makeSandbox();
+    box = makeSandbox(launcher);
     writeFileSync(join(box.dir, "hookport.jsonc"), config);
     service = startService(box, { ...env, ...extraEnv() });
     await waitReady(service, performance.now());
@@ -81,11 +81,11 @@ function describeEndpoints(label: string, extraEnv: () => Record<string, string>
   }, slow);
 }
 
-describe("dist/hookport with a HOOKPORT_CONFIG file, embedded store", () => {
-  describeEndpoints("embedded", () => ({}));
+describe.each(launchers)("$name with a HOOKPORT_CONFIG file, embedded store", (launcher) => {
+  describeEndpoints(`${launcher.runtime} embedded`, launcher, () => ({}));
 });
 
-describe.skipIf(!testDatabaseUrl)("dist/hookport with a HOOKPORT_CONFIG file, PostgreSQL", () => {
+describe.skipIf(!testDatabaseUrl).each(launchers)("$name with a HOOKPORT_CONFIG file, PostgreSQL", (launcher) => {
   let databaseUrl = "";
   beforeAll(async () => {
     databaseUrl = await createTestDatabase();
@@ -93,13 +93,13 @@ describe.skipIf(!testDatabaseUrl)("dist/hookport with a HOOKPORT_CONFIG file, Po
   afterAll(async () => {
     if (databaseUrl) await dropTestDatabase(databaseUrl);
   });
-  describeEndpoints("postgres", () => ({ DATABASE_URL: databaseUrl }));
+  describeEndpoints(`${launcher.runtime} postgres`, launcher, () => ({ DATABASE_URL: databaseUrl }));
 });
 
-describe("dist/hookport refuses a wrong HOOKPORT_CONFIG at start-up", () => {
+describe.each(launchers)("$name refuses a wrong HOOKPORT_CONFIG at start-up", (launcher) => {
   let box: Sandbox;
   beforeAll(() => {
-    box = makeSandbox();
+    box = makeSandbox(launcher);
   });
   afterAll(() => {
     killLeftovers();
