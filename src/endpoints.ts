@@ -40,7 +40,7 @@ export function endpointsFromEnv(env: Env, stripeToleranceSeconds: number, probl
       provider,
       secrets: Object.freeze(secrets),
       toleranceSeconds: stripeToleranceSeconds,
-      options: Object.freeze(provider.parseOptions(unusedReader)),
+      options: Object.freeze({}), // stripe and github have no options of their own
       secretsFrom: variable!,
     });
   });
@@ -184,12 +184,6 @@ function lineColumn(text: string, offset: number): string {
   const before = text.slice(0, offset).split("\n");
   return `${before.length}:${before.at(-1)!.length + 1}`;
 }
-
-const unusedReader: OptionReader = {
-  string: (_key, fallback) => fallback,
-  oneOf: (_key, _values, fallback) => fallback,
-  problem: () => {},
-};
 
 export function splitList(raw: string | undefined): string[] {
   return (raw ?? "")
