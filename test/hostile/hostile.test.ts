@@ -87,7 +87,7 @@ for (const kind of storeKinds) {
         checkLogs(t, t.service.stdout() + t.service.stderr());
         console.log(
           `[hostile] ${kind}: ${t.counts.named} named cases, ${t.counts.generated} generated inputs (${runsPerProperty} per property, seed ${seed}), ` +
-            `${t.counts.requests} requests, ${t.acked.size} events acknowledged, ${rows.length} stored, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+            `${t.counts.requests} requests, ${t.counts.skipped ? `${t.counts.skipped} skipped after the service stopped answering, ` : ""}${t.acked.size} events acknowledged, ${rows.length} stored, ${((performance.now() - started) / 1000).toFixed(1)} s`,
         );
         for (const p of properties) {
           const n = t.violations.filter((v) => v.property === p).length;

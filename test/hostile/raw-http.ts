@@ -33,7 +33,7 @@ export function serialise(req: RawRequest, host: string): Uint8Array {
 }
 
 /** Sends the request and reads until the server closes. status 0: no answer (connection refused or reset). */
-export function rawRequest(port: number, req: RawRequest, timeoutMs = 15_000): Promise<RawAnswer> {
+export function rawRequest(port: number, req: RawRequest, timeoutMs = 10_000): Promise<RawAnswer> {
   const bytes = serialise(req, `127.0.0.1:${port}`);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
