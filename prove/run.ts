@@ -60,6 +60,7 @@ function judge(r: FaultReport) {
   check(r.acked > 0 && r.lost === 0, `${label}: no acknowledged event lost`);
   check(r.effectsDoubled === 0 && r.ordersPaid === r.ordersExpected, `${label}: every order paid exactly once`);
   check(r.ackedNotCommitted === 0, `${label}: no 2xx for an event not committed`);
+  if (r.fault.startsWith("PostgreSQL") || r.fault.includes("disk full")) check(r.survived === true, `${label}: the service survives the fault without a restart`);
 }
 
 async function step(name: string, body: () => Promise<void>) {
