@@ -154,6 +154,12 @@ export async function namedCases(): Promise<Case[]> {
     const d = await stripeDelivery();
     add(`stripe: valid delivery at ${target}`, "any", { ...d.request, target });
   }
+  // Found by the generated Host property: a Host that is no valid authority with a dot segment made the
+  // error handler build an invalid URL, and Bun answered with its development error page (500, stack frames).
+  for (const [host, target] of [[":1y9%~[", "/./webhooks/stripe"], ["[", "/./webhooks/stripe"], ["a%", "/../webhooks/stripe"]] as const) {
+    const d = await stripeDelivery();
+    add(`stripe: Host ${JSON.stringify(host)} with ${target}`, "any", { ...d.request, target, headers: [["host", host], ...d.request.headers] });
+  }
   add("stripe: signed event id of 5,000 characters", "refuse", stripeRaw(utf8(stripeEvent({ id: "evt_" + "a".repeat(5000) })), plain));
   add("stripe: signed event type of 10,000 characters", "refuse", stripeRaw(utf8(stripeEvent({ type: "x." + "y".repeat(10_000) })), plain));
   add("stripe: signed event id with a NUL", "refuse", stripeRaw(utf8(stripeEvent({ id: `evt_${crypto.randomUUID()}\u0000x` })), plain));

@@ -151,7 +151,7 @@ const sourceOf = (target: string) => (/stripe/i.test(target) ? "stripe" : /githu
 /** Judges one answer against the case's verdict and the properties every answer owes. */
 export function judge(t: Target, c: Case, answer: RawAnswer) {
   t.counts.requests++;
-  const what = `${c.name} → ${answer.status} ${answer.body.slice(0, 160)}`;
+  const what = `${c.name} → ${answer.status} ${answer.body.replace(/\s+/g, " ").slice(0, 160)}`;
   noteAck(t, sourceOf(c.request.target), answer);
   const cookie = answer.headers.get("set-cookie")?.split(";")[0]?.split("=").slice(1).join("=");
   if (cookie) t.cookies.add(cookie);

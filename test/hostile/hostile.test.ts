@@ -50,6 +50,51 @@ async function adminConfusion(t: Target) {
   if (after.status !== 401) violate(t, "admin input never confuses routing or sessions", `after logout (${logout.status}) the old cookie still gets ${after.status}`);
 }
 
+/**
+ * Every route and every kind of error answer, with and without credentials: each must carry
+ * X-Content-Type-Options: nosniff, redirects and empty answers included (issue 8).
+ */
+async function routeTour(t: Target) {
+  const bearer: [string, string] = ["authorization", `Bearer ${hostileSecrets.admin}`];
+  const html: [string, string] = ["accept", "text/html"];
+  const stops: [string, string, [string, string][]][] = [
+    ["GET", "/healthz", []],
+    ["HEAD", "/healthz", []],
+    ["GET", "/readyz", []],
+    ["GET", "/metrics", []],
+    ["GET", "/nowhere", []],
+    ["DELETE", "/webhooks/stripe", []],
+    ["OPTIONS", "/webhooks/stripe", []],
+    ["POST", "/webhooks/stripe", []],
+    ["POST", "/webhooks/github", []],
+    ["POST", "/webhooks/unknown", []],
+    ["GET", "/admin", [bearer]],
+    ["GET", "/admin/login", []],
+    ["GET", "/admin/static/htmx.min.js", []],
+    ["GET", "/admin/static/nope.js", []],
+    ["GET", "/admin/webhooks", [html]],
+    ["GET", "/admin/webhooks", []],
+    ["GET", "/admin/webhooks", [bearer, html]],
+    ["GET", "/admin/webhooks/nope", [bearer]],
+    ["GET", "/admin/webhooks/more", [bearer]],
+    ["GET", "/admin/webhooks/glance", [bearer]],
+    ["GET", "/admin/api/webhooks", []],
+    ["GET", "/admin/api/webhooks", [bearer]],
+    ["GET", "/admin/api/webhooks?limit=x", [bearer]],
+    ["POST", "/admin/webhooks/nope/replay", [bearer]],
+    ["POST", "/admin/webhooks/retry", []],
+    ["POST", "/admin/logout", []],
+  ];
+  for (const [method, target, headers] of stops) {
+    const a = await rawRequest(t.port, { method, target, headers, body: method === "POST" ? utf8("{}") : undefined, noLength: method !== "POST" });
+    t.counts.named++;
+    t.counts.requests++;
+    if (a.status === 0) continue;
+    if (a.headers.get("x-content-type-options")?.toLowerCase() !== "nosniff") violate(t, "nosniff on every answer", `route tour: ${method} ${target} → ${a.status}`);
+    if (a.status >= 500) violate(t, "never a 5xx", `route tour: ${method} ${target} → ${a.status}`);
+  }
+}
+
 const properties: Property[] = [
   "no 2xx without a valid fresh signature over the exact bytes",
   "signed but malformed or ambiguous input gets a 4xx",
@@ -80,6 +125,7 @@ for (const kind of storeKinds) {
         for (let i = 0; i < admin.length; i += 8) await batch(t, admin.slice(i, i + 8), { neighbours: 1 });
         t.counts.named += named.length + admin.length;
         await adminConfusion(t);
+        await routeTour(t);
         propertyFailures = await runGenerated(t, seed);
         await checkHealthy(t, "the whole run");
         const { rows, exitCode } = await stopTarget(t);
