@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchSecrets } from "../bench/deliveries.ts";
+import { freePort } from "../bench/service.ts";
 import { median, sleep } from "../bench/stats.ts";
 import { RetryingSender, faultDeliveries } from "./sender.ts";
 import { backlog, embeddedStore, migrateWith, readyIn, seedOrdersSql, spawnService, stopGently, storeFacts, type Running, type SqlStore } from "./target.ts";
@@ -29,13 +30,6 @@ export type FaultReport = {
   /** The process was still running when the fault ended (null: not asked of this fault). */
   survived: boolean | null;
 };
-
-function freePort(): number {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const p = s.port;
-  s.stop(true);
-  return p;
-}
 
 type Setup = { store: SqlStore; logFile: string; orders: number; env?: Record<string, string> };
 

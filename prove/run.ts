@@ -8,6 +8,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchSecrets } from "../bench/deliveries.ts";
+import { freePort } from "../bench/service.ts";
 import { adminQuery } from "../bench/stores.ts";
 import { embeddedDiskFault, killNine, OwnCluster, postgresOutage, recoverSummary, serviceSecrets, type FaultReport } from "./faults.ts";
 import { soak, type SoakReport } from "./soak.ts";
@@ -117,7 +118,7 @@ if (only.has("soak")) {
         const env = { ...serviceSecrets, ...store.env };
         await migrateWith(env, logFile);
         await store.exec("create table prove_order_effects (stripe_session_id text)");
-        const port = (await import("../bench/service.ts")).freePort();
+        const port = freePort();
         const run = spawnService(env, port, logFile);
         await readyIn(run);
         const report = await soak(run, { seconds: ci ? soakSeconds / 2 : soakSeconds, roundSeconds: ci ? 5 : 60, probeCount: ci ? 800 : 4000 });
