@@ -5,7 +5,7 @@
 // PostgreSQL: PROVE_DATABASE_URL or TEST_DATABASE_URL names the shared server where a throwaway database
 // is made; the outage test initdb's a cluster of its own on another port and never touches that server.
 // Ends with `prove: N passed, N failed` (one per check), which .ci/run adds to its count.
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { benchSecrets } from "../bench/deliveries.ts";
 import { freePort } from "../bench/service.ts";
@@ -75,7 +75,11 @@ async function step(name: string, body: () => Promise<void>) {
 if (only.has("kill")) {
   await step("kill -9 (embedded)", async () => {
     const dir = mkdtempSync("/tmp/hookport-prove-data-");
-    judge(await killNine(embeddedStore(join(dir, "data")), join(logDir, "kill-embedded.log"), { kills, orders }));
+    try {
+      judge(await killNine(embeddedStore(join(dir, "data")), join(logDir, "kill-embedded.log"), { kills, orders }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   await step("kill -9 (postgres)", async () => {
     const db = await throwawayPostgres();
@@ -111,7 +115,8 @@ if (only.has("soak")) {
   for (const kind of ["embedded", "postgres"] as const) {
     await step(`soak (${kind})`, async () => {
       const db = kind === "postgres" ? await throwawayPostgres() : null;
-      const store = db?.store ?? embeddedStore(join(mkdtempSync("/tmp/hookport-prove-data-"), "data"));
+      const dir = mkdtempSync("/tmp/hookport-prove-data-");
+      const store = db?.store ?? embeddedStore(join(dir, "data"));
       const logFile = join(logDir, `soak-${kind}.log`);
       try {
         // Each round signs its deliveries when it starts; the tolerance only has to cover one round.
@@ -136,6 +141,7 @@ if (only.has("soak")) {
         check(last.backlog <= report.rate * 5, `soak ${kind}: backlog bounded at the end (${last.backlog} ≤ 5 s of load)`);
       } finally {
         await db?.drop();
+        rmSync(dir, { recursive: true, force: true });
       }
     });
   }
