@@ -150,9 +150,10 @@ export async function postgresOutage(cluster: OwnCluster, store: SqlStore, logFi
   const env = { ...serviceSecrets, ...store.env };
   let run = spawnService(env, port, logFile);
   await readyIn(run);
-  const sender = new RetryingSender(port, await faultDeliveries(orders), 8, 20);
+  // The same steady ~80/s as the kills, so the outage lands while deliveries are still coming.
+  const sender = new RetryingSender(port, await faultDeliveries(orders), 4, 50);
   const load = sender.run();
-  await sleep(1000);
+  await sleep(500);
   cluster.stop();
   const stoppedAt = performance.now();
   const from = sender.answers.length;
