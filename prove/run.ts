@@ -12,7 +12,7 @@ import { freePort } from "../bench/service.ts";
 import { adminQuery } from "../bench/stores.ts";
 import { embeddedDiskFault, killNine, OwnCluster, postgresOutage, recoverSummary, serviceSecrets, type FaultReport } from "./faults.ts";
 import { soak, type SoakReport } from "./soak.ts";
-import { binary, embeddedStore, migrateWith, postgresStore, readyIn, spawnService, stopGently, storeFacts, type SqlStore } from "./target.ts";
+import { binary, embeddedStore, killLeftovers, migrateWith, postgresStore, readyIn, spawnService, stopGently, storeFacts, type SqlStore } from "./target.ts";
 
 const args = process.argv.slice(2);
 const ci = args.includes("--ci");
@@ -69,6 +69,8 @@ async function step(name: string, body: () => Promise<void>) {
     await body();
   } catch (err) {
     check(false, `${name}: ${(err as Error).message}`);
+  } finally {
+    killLeftovers();
   }
 }
 

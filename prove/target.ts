@@ -10,6 +10,13 @@ export const binary = process.env.HOOKPORT_BINARY || new URL("../dist/hookport",
 
 export type Running = { proc: Bun.Subprocess; pid: number; port: number; startedAt: number };
 
+const started = new Set<Bun.Subprocess>();
+
+/** Kills every service this run started and did not stop (a fault run that threw half-way). */
+export function killLeftovers() {
+  for (const proc of started) if (proc.exitCode === null) proc.kill("SIGKILL");
+}
+
 export function spawnService(env: Record<string, string>, port: number, logFile: string): Running {
   const fd = openSync(logFile, "a");
   const proc = Bun.spawn([binary, "serve"], {
@@ -19,6 +26,7 @@ export function spawnService(env: Record<string, string>, port: number, logFile:
     stdin: "ignore",
   });
   closeSync(fd);
+  started.add(proc);
   return { proc, pid: proc.pid, port, startedAt: performance.now() };
 }
 
