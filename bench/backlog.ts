@@ -18,7 +18,7 @@ export async function seedBacklog(db: Database, count: number, eventType: string
         eventId: JSON.parse(payloadJson).id as string,
         eventType,
         payloadJson,
-        rawBody: payloadJson,
+        body: new TextEncoder().encode(payloadJson),
         headers: { "content-type": "application/json" },
         secretIndex: 0,
       });

@@ -24,7 +24,6 @@ export type ReceiveDeps = {
 
 // The contract promises senders an answer within 10 s when the store is stuck, so they retry.
 const defaultStoreTimeoutMs = 9_000;
-const decoder = new TextDecoder();
 
 export function webhookRoutes(deps: ReceiveDeps) {
   return new Elysia({ name: "webhooks" }).post("/webhooks/:source", ({ request, params }) => receiveWebhook(deps, params.source, request), {
@@ -71,7 +70,7 @@ async function receiveWebhook(deps: ReceiveDeps, source: string, request: Reques
         eventId: verification.eventId,
         eventType: verification.eventType,
         payloadJson: verification.payloadJson,
-        rawBody: decoder.decode(body.bytes),
+        body: body.bytes,
         headers: keptHeaders(provider, request.headers),
         secretIndex: verification.secretIndex,
       }),

@@ -1,4 +1,4 @@
-// STORE: the admin's read queries over webhook_events. Pages are keyset on id (newest first), never
+// STORE: the admin's read queries over webhook_events (the view of each event with its handler job). Pages are keyset on id (newest first), never
 // OFFSET, so page 1 and page 20,000 cost the same; every filter has an (x, id) index in schema.ts.
 import type { Executor } from "./db.ts";
 import { eventStatuses, type EventStatus } from "./schema.ts";
@@ -116,21 +116,23 @@ export async function getHistoryRows(db: Executor, ids: readonly string[]): Prom
 
 /** One event with everything the detail page shows, or null. */
 export async function getEventDetail(db: Executor, id: string): Promise<EventDetail | null> {
-  const [row] = await db.query<Omit<EventDetail, "attemptsTimeline">>(
-    `select ${rowColumns}, payload::text as "payloadJson", raw_body as "rawBody", headers, secret_index as "secretIndex",
-            note, duplicate_count as "duplicateCount", ${iso("last_duplicate_at")} as "lastDuplicateAt",
-            ${iso("next_attempt_at")} as "nextAttemptAt"
+  const [row] = await db.query<Omit<EventDetail, "attemptsTimeline" | "rawBody"> & { body: Uint8Array }>(
+    `select ${rowColumns}, payload::text as "payloadJson", (select body from hookport_events e where e.id = $1::int8) as body,
+            headers, secret_index as "secretIndex", note, duplicate_count as "duplicateCount",
+            ${iso("last_duplicate_at")} as "lastDuplicateAt", ${iso("next_attempt_at")} as "nextAttemptAt"
        from webhook_events where id = $1::int8`,
     [id],
   );
   if (!row) return null;
+  const { body, ...rest } = row;
+  const detail = { ...rest, rawBody: new TextDecoder().decode(body) };
   const attemptsTimeline = await db.query<AttemptRow>(
     `select attempt, outcome, error, note, worker, ${iso("started_at")} as "startedAt", ${iso("finished_at")} as "finishedAt",
             duration_ms as "durationMs"
        from webhook_attempts where webhook_event_id = $1::int8 order by attempt, id`,
     [id],
   );
-  return { ...row, attemptsTimeline };
+  return { ...detail, attemptsTimeline };
 }
 
 export type StatusCounts = Record<EventStatus, number>;

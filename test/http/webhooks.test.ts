@@ -65,7 +65,8 @@ describe("webhooks with a real embedded store", () => {
     expect(wakes).toBe(wakesBefore + 1);
 
     const [row] = await store.db.query<Record<string, unknown>>(
-      "select source, event_type, status, secret_index, raw_body, payload, headers, duplicate_count from webhook_events where event_id = $1",
+      `select source, event_type, status, secret_index, (select convert_from(body, 'UTF8') from hookport_events e where e.id = w.id) as raw_body,
+              payload, headers, duplicate_count from webhook_events w where event_id = $1`,
       [first.eventId],
     );
     expect(row).toMatchObject({
@@ -107,7 +108,7 @@ describe("webhooks with a real embedded store", () => {
     const delivery = crypto.randomUUID();
     const request = await signedGithub(form, { event: "ping", delivery, contentType: "application/x-www-form-urlencoded" });
     expect(await answer(app, request)).toMatchObject({ status: 200, body: { status: "received", id: delivery } });
-    const [row] = await store.db.query<{ payload: unknown; raw_body: string }>("select payload, raw_body from webhook_events where event_id = $1", [delivery]);
+    const [row] = await store.db.query<{ payload: unknown; raw_body: string }>("select payload, convert_from(body, 'UTF8') as raw_body from webhook_events w join hookport_events e using (id) where w.event_id = $1", [delivery]);
     expect(row).toEqual({ payload: JSON.parse(json), raw_body: form });
   });
 

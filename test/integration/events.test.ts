@@ -7,7 +7,7 @@ const event = (eventId: string, payloadJson = `{"id":"${eventId}","object":"even
   eventId,
   eventType: "x",
   payloadJson,
-  rawBody: payloadJson,
+  body: new TextEncoder().encode(payloadJson),
   headers: { "content-type": "application/json" },
   secretIndex: 0,
 });

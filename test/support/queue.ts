@@ -28,7 +28,7 @@ export async function storeEvents(db: Database, source: string, items: { eventTy
     db,
     items.map(({ eventType, payload, eventId }) => {
       const json = JSON.stringify(payload);
-      return { source, eventId: eventId ?? `ev_${Date.now()}_${++counter}`, eventType, payloadJson: json, rawBody: json, headers: {}, secretIndex: 0 };
+      return { source, eventId: eventId ?? `ev_${Date.now()}_${++counter}`, eventType, payloadJson: json, body: new TextEncoder().encode(json), headers: {}, secretIndex: 0 };
     }),
   );
   return outcomes.map((o) => {
