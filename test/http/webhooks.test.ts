@@ -250,6 +250,41 @@ describe("webhooks with a fake store", () => {
     expect(performance.now() - started).toBeLessThan(2_000);
   });
 
+  test("a write that commits after its 503 leaves `received` to the sender's retry (issue 11)", async () => {
+    const store = await createTestStore("embedded");
+    try {
+      const real = createEventWriter(store.db);
+      let slow = true;
+      // The first write commits, but only after the request has given up on it.
+      const lateWriter = {
+        write: async (e: Parameters<typeof real.write>[0]) => {
+          if (slow) {
+            slow = false;
+            await Bun.sleep(150);
+          }
+          return real.write(e);
+        },
+        drain: real.drain,
+      };
+      const metrics = createMetrics();
+      let wakes = 0;
+      const { app } = buildTestApp({ writer: lateWriter, storeTimeoutMs: 30, metrics, wake: () => wakes++ });
+      const first = await stripeRequest(baseUrl);
+      expect(await answer(app, first.request)).toMatchObject({ status: 503, body: { reason: "store-unavailable" } });
+      await real.drain();
+      await Bun.sleep(200);
+      expect(wakes).toBe(1);
+      const retry = await signedStripe(first.body);
+      expect(await answer(app, retry)).toMatchObject({ status: 200, body: { status: "received", id: first.eventId } });
+      expect(await answer(app, await signedStripe(first.body))).toMatchObject({ status: 200, body: { status: "duplicate" } });
+      const text = metrics.render();
+      expect(text).toContain('hookport_events_received_total{source="stripe",status="received"} 1');
+      expect(text).toContain('hookport_events_received_total{source="stripe",status="duplicate"} 1');
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
+
   test("answers 413 when Content-Length is over MAX_BODY_BYTES, before verifying", async () => {
     const { app } = buildTestApp({ config: testConfig({ MAX_BODY_BYTES: "2048" }) });
     const body = "x".repeat(2049);
