@@ -14,13 +14,11 @@ export const { values: args } = parseArgs({
     duplicates: { type: "string", default: "0.1" },
     "load-processes": { type: "string", default: "1" },
     "sustain-seconds": { type: "string" },
-    "processing-events": { type: "string" },
     stores: { type: "string", default: "postgres,embedded" },
     "database-url": { type: "string", default: process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres" },
     binary: { type: "string", default: join(root, "dist/hookport") },
     "no-build": { type: "boolean", default: false },
     "admin-runs": { type: "string" },
-    "no-baseline": { type: "boolean", default: false },
     profile: { type: "string" },
     env: { type: "string", multiple: true, default: [] },
     out: { type: "string" },
@@ -30,25 +28,24 @@ export const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(`npm run bench [-- options]
-  --smoke                 a few hundred requests per store; checks nothing is lost or doubled, no timing targets
+  --smoke                 a few hundred requests per store and to the naive receiver; checks nothing is lost or
+                          doubled and every received event is handled, no timing targets
   --requests N            requests per load run (default 20000; smoke 300)
   --concurrency N         connections (default 64)
   --duplicates F          share of byte-identical redeliveries (default 0.1)
   --load-processes N      load-generator processes (default 1)
-  --sustain-seconds N     the run at 50% of the measured maximum (default 60; smoke 0 = skipped)
-  --processing-events N   backlog of no-op events for the processing throughput (default 5000; smoke 100)
+  --sustain-seconds N     the run at 80% of the burst's end-to-end rate (default 60; smoke 0 = skipped)
   --stores LIST           postgres,embedded (default both)
   --database-url URL      a PostgreSQL server where this user may create databases (default BENCH_DATABASE_URL,
                           else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
   --binary PATH           default dist/hookport, built first when missing or older than the sources
   --no-build              use the binary as it is
   --admin-runs N          requests per admin page measurement (default 7; 0 or smoke: skipped)
-  --no-baseline           skip the one-insert-per-request runs (HOOKPORT_INGEST_BATCH=1; smoke skips them)
   --profile DIR           CPU-profile every hookport process (BUN_OPTIONS=--cpu-prof-md) into DIR
   --env NAME=VALUE        extra environment for every hookport process (repeatable), e.g. --env WORKERS=1
   --out FILE              also write the report (markdown) to FILE
 
-Quick iteration on ingest speed: --stores postgres --sustain-seconds 0 --processing-events 0 --no-baseline --admin-runs 0`);
+Quick iteration on ingest speed: --stores postgres --sustain-seconds 0 --admin-runs 0`);
   process.exit(0);
 }
 
@@ -60,12 +57,10 @@ export const opts = {
   duplicateShare: Number(args.duplicates),
   loadProcesses: int(args["load-processes"], 1),
   sustainSeconds: int(args["sustain-seconds"], smoke ? 0 : 60),
-  processingEvents: int(args["processing-events"], smoke ? 100 : 5_000),
   stores: args.stores.split(",").map((s) => s.trim()).filter(Boolean) as StoreKind[],
   databaseUrl: args["database-url"],
   binary: args.binary,
   adminRuns: int(args["admin-runs"], smoke ? 0 : 7),
-  baseline: !smoke && !args["no-baseline"],
 };
 for (const s of opts.stores) if (s !== "postgres" && s !== "embedded") fail(`--stores: unknown store "${s}" (postgres, embedded)`);
 

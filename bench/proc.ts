@@ -35,9 +35,9 @@ export function resetPeakRss(pid: number): void {
   }
 }
 
-/** CPU seconds used so far by every process with this command name (say all PostgreSQL backends). */
-export function cpuSecondsOfCommand(command: string): number {
-  let total = 0;
+/** CPU seconds used so far by each process with this command name (say all PostgreSQL backends), by pid. */
+export function cpuSecondsOfCommand(command: string): Map<string, number> {
+  const byPid = new Map<string, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -45,11 +45,21 @@ export function cpuSecondsOfCommand(command: string): number {
       const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
       if (name !== command) continue;
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      total += (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+      byPid.set(entry, (Number(fields[11]) + Number(fields[12])) / ticksPerSecond);
     } catch {
       // The process ended between the listing and the read.
     }
   }
+  return byPid;
+}
+
+/**
+ * CPU used between two readings by the processes alive at the second: a backend that exited in between
+ * (another client's, on a shared server) is left out rather than subtracted, so the sum is never negative.
+ */
+function cpuSince(before: Map<string, number>, after: Map<string, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -73,7 +83,7 @@ export function startMeter(): () => Meter {
     const now = machineCpuSeconds();
     const wall = (performance.now() - started) / 1000;
     return {
-      pgCpu: ((cpuSecondsOfCommand("postgres") - pg) / wall) * 100,
+      pgCpu: (cpuSince(pg, cpuSecondsOfCommand("postgres")) / wall) * 100,
       machineBusy: ((now.busy - machine.busy) / Math.max(now.total - machine.total, 1e-9)) * 100,
     };
   };

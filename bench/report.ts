@@ -1,5 +1,5 @@
 // BENCH: the printed result: one markdown table of the load runs, then the other measurements and the
-// issue's targets, each marked held (✔), missed (✘) or not measured (n/a).
+// issues' targets, each marked held (✔), missed (✘) or not measured (n/a).
 
 export type Row = {
   run: string;
@@ -17,10 +17,12 @@ export type Row = {
   pgCpu?: number;
   /** The whole machine's busy share, all cores. */
   machineBusy?: number;
+  /** Acknowledged deliveries per second until the last received event was handled. */
+  endToEnd?: number;
   exactlyOnce?: string;
 };
 
-export type Limits = { httpPerSecond: number | null; pgPerSecond: number | null };
+export type Limits = { httpPerSecond: number | null; pgPerSecond: number | null; naivePerSecond: number | null };
 
 const num = (v: number | undefined | null, digits = 0) =>
   v === undefined || v === null || Number.isNaN(v) ? "" : v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -32,6 +34,7 @@ export function renderTable(rows: Row[], limits: Limits): string {
     "run",
     "requests",
     "acked/s",
+    "end to end /s",
     "p50 ms",
     "p90 ms",
     "p99 ms",
@@ -42,6 +45,7 @@ export function renderTable(rows: Row[], limits: Limits): string {
     "load gen CPU",
     "PG CPU",
     "machine busy",
+    "÷ naive",
     "÷ PG commit/s",
     "÷ bare HTTP",
     "lost / doubled",
@@ -53,6 +57,7 @@ export function renderTable(rows: Row[], limits: Limits): string {
         r.run,
         num(r.requests),
         num(r.ackPerSecond),
+        num(r.endToEnd),
         num(r.p50, 1),
         num(r.p90, 1),
         num(r.p99, 1),
@@ -63,6 +68,7 @@ export function renderTable(rows: Row[], limits: Limits): string {
         pct(r.generatorCpu),
         pct(r.pgCpu),
         pct(r.machineBusy),
+        r.endToEnd === undefined ? ratio(r.ackPerSecond, limits.naivePerSecond) : `${ratio(r.ackPerSecond, limits.naivePerSecond)} acked, ${ratio(r.endToEnd, limits.naivePerSecond)} end to end`,
         ratio(r.ackPerSecond, limits.pgPerSecond),
         ratio(r.ackPerSecond, limits.httpPerSecond),
         r.exactlyOnce ?? "",

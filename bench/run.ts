@@ -1,24 +1,26 @@
 // BENCH: `npm run bench` — the compiled binary against a throwaway PostgreSQL database and a fresh
-// embedded store, next to the machine's two limits measured in the same run (issue 5). Prints one
-// markdown table and the targets; exits non-zero when an acknowledged event was lost or stored twice.
-// `npm run bench -- --smoke`: a few hundred requests per store, checks only (CI).
+// embedded store, next to the machine's two limits (issue 5) and a naive receiver (issue 9) measured in
+// the same run, everything from the outside (HTTP answers, /metrics, the contract's tables). Prints one
+// markdown table and the targets; exits non-zero when an acknowledged event was lost or stored twice,
+// or a received event was never handled.
+// `npm run bench -- --smoke`: a few hundred requests per store and to the naive receiver, checks only (CI).
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureAdminPage, type AdminPage } from "./admin-page.ts";
 import { ensureBinary } from "./binary.ts";
-import { backlogOverRun, checkExactlyOnce, processingRate, wakeUpLatency, type ExactlyOnce, type Processing, type WakeUp } from "./checks.ts";
+import { checkExactlyOnce, processedWithin, storedInHookport, type ExactlyOnce } from "./checks.ts";
 import { benchSecrets } from "./deliveries.ts";
 import { measureHttpCeiling, measurePgCommitRate } from "./limits.ts";
 import { runLoadProcesses, type LoadSummary } from "./load.ts";
 import { args, opts, root, smoke } from "./options.ts";
 import { fmt, renderTable, renderTargets, type Row } from "./report.ts";
-import { seedBacklog, waitForProcessing } from "./backlog.ts";
-import { startMeter, type Meter } from "./proc.ts";
+import { cpuSeconds, peakRssMiB, resetPeakRss, startMeter, type Meter } from "./proc.ts";
+import { sampleBacklog, waitUntilHandled, type Backlog, type Counts } from "./progress.ts";
 import { sleep } from "./stats.ts";
 import { startHookport, type Service } from "./service.ts";
-import { createEmbeddedStore, createPostgresStore, withStore, type BenchStore, type StoreKind } from "./stores.ts";
-import { adminLines, otherLines, targets, verdict, type Driven, type StoreResult } from "./targets.ts";
+import { adminQuery, createEmbeddedStore, createPostgresStore, withStore, type BenchStore, type StoreKind } from "./stores.ts";
+import { adminLines, otherLines, targets, verdict, type Driven, type EndToEnd, type NaiveResult, type StoreResult } from "./targets.ts";
 
 const adminToken = "hookport-bench-admin-token-0123456789";
 const serviceEnv: Record<string, string> = {
@@ -29,7 +31,8 @@ const serviceEnv: Record<string, string> = {
   ...(args.profile ? { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${args.profile}` } : {}),
   ...Object.fromEntries(args.env.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])),
 };
-const noopType = "hookport.bench.noop";
+/** The sustained run offers this share of the burst's end-to-end rate (issue 9). */
+const sustainShare = 0.8;
 const workDir = mkdtempSync(join(tmpdir(), "hookport-bench-"));
 const failures: string[] = [];
 const cleanups = new Set<() => Promise<unknown>>();
@@ -66,8 +69,6 @@ async function main() {
   const commit = opts.stores.includes("postgres")
     ? await measurePgCommitRate(opts.databaseUrl, { clients: smoke ? [8] : [8, 16, 64], seconds: smoke ? 1 : 5 })
     : null;
-  const limits = { httpPerSecond: ceiling.ackPerSecond, pgPerSecond: commit?.perSecond ?? null };
-
   const rows: Row[] = [
     { run: 'bare Bun.serve answering "ok" (HTTP ceiling, = load generator ceiling)', ...loadColumns(ceiling), cpu: ceiling.serverCpu },
   ];
@@ -77,6 +78,9 @@ async function main() {
       ackPerSecond: commit.perSecond,
     });
   }
+
+  const naive = opts.stores.includes("postgres") ? await benchNaive(rows) : null;
+  const limits = { httpPerSecond: ceiling.ackPerSecond, pgPerSecond: commit?.perSecond ?? null, naivePerSecond: naive?.burst.ackPerSecond ?? null };
 
   const results: StoreResult[] = [];
   for (const kind of opts.stores) results.push(await benchStore(kind, rows));
@@ -93,9 +97,9 @@ async function main() {
     ...results.flatMap((r) => otherLines(r, opts.sustainSeconds)),
     `- binary: ${size.toFixed(1)} MiB (${opts.binary.replace(root, "")})`,
     ...(admin ? adminLines(admin) : ["- history page over 1,000,000 events: n/a (" + (opts.adminRuns > 0 ? "no PostgreSQL store in this run" : "skipped") + ")"]),
-    "",
-    "Targets (issue 5):",
-    renderTargets(targets(results, limits, admin, { smoke, failures, sustainSeconds: opts.sustainSeconds })),
+    ...(naive ? [`- naive receiver: CPU ${fmt.num(naive.burst.cpu)}%, PostgreSQL CPU ${fmt.num(naive.burst.pgCpu)}% of one core during its burst`] : []),
+    ...(smoke ? [] : ["", "Targets (issue 9 first, then issue 5 and the contract):"]),
+    renderTargets(targets(results, limits, admin, { smoke, failures, sustainSeconds: opts.sustainSeconds, sustainShare })),
     "",
     `Whole bench: ${Math.round((performance.now() - started) / 1000)} s.`,
   ].join("\n");
@@ -104,8 +108,49 @@ async function main() {
 }
 
 /**
+ * The naive baseline (issue 9) on a PostgreSQL database of its own: the same deliveries as hookport's
+ * burst, to a receiver that verifies, inserts one row per request and does nothing else.
+ */
+async function benchNaive(rows: Row[]): Promise<NaiveResult> {
+  say("naive receiver (PostgreSQL, one insert per request, no processing)…");
+  const store = await newStore("postgres");
+  try {
+    const url = store.env.DATABASE_URL!;
+    const proc = Bun.spawn([process.execPath, new URL("./naive-receiver.ts", import.meta.url).pathname], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", DATABASE_URL: url, STRIPE_WEBHOOK_SECRET: benchSecrets.stripe, GITHUB_WEBHOOK_SECRET: benchSecrets.github },
+      stdout: "pipe",
+      stderr: "inherit",
+    });
+    const stopNaive = async () => {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    };
+    cleanups.add(stopNaive);
+    let run: Driven;
+    try {
+      const reader = proc.stdout.getReader();
+      const { value } = await reader.read();
+      reader.releaseLock();
+      const port = Number(new TextDecoder().decode(value).trim());
+      if (!port) throw new Error(`the naive receiver did not print its port (exit ${proc.exitCode})`);
+      run = await drive({ port, cpuSeconds: () => cpuSeconds(proc.pid), peakRssMiB: () => peakRssMiB(proc.pid), resetPeakRss: () => resetPeakRss(proc.pid) }, { count: opts.requests, seed: 10 });
+    } finally {
+      cleanups.delete(stopNaive);
+      await stopNaive();
+    }
+    const stored = await adminQuery(url, "select source || '/' || event_id as key, count(*)::int as n from naive_events group by 1");
+    const check = checkExactlyOnce(new Map(stored.map((r) => [r.key as string, Number(r.n)])), run.acked);
+    if (!check.ok) failures.push(`naive receiver: ${check.lost} acknowledged event(s) lost, ${check.doubled} stored twice, ${check.receivedTwice} answered "received" twice (of ${check.acked})`);
+    rows.push({ run: "naive receiver · PostgreSQL · burst (verify, one insert per request, no processing)", ...loadColumns(run), exactlyOnce: verdict(check) });
+    return { burst: run, check };
+  } finally {
+    await dispose(store);
+  }
+}
+
+/**
  * One store kind, each phase on a store of its own, so no phase inherits another's backlog: the burst
- * (and a restart on its data), the trickle then the sustained run, the processing backlog, the baseline.
+ * timed end to end (and a restart on its data), then a trickle and the sustained run.
  */
 async function benchStore(kind: StoreKind, rows: Row[]): Promise<StoreResult> {
   const label = kind === "postgres" ? "PostgreSQL" : "embedded";
@@ -119,70 +164,52 @@ async function benchStore(kind: StoreKind, rows: Row[]): Promise<StoreResult> {
     }
   };
 
-  say(`${label}: cold start, burst, restart…`);
-  const { burst, coldFreshMs, coldRestartMs } = await phase(async (store) => {
+  say(`${label}: cold start, burst until every event is handled, restart…`);
+  const { burst, endToEnd, coldFreshMs, coldRestartMs } = await phase(async (store) => {
     let svc = await start(store, "burst");
     const coldFreshMs = svc.coldStartMs;
     const burst = await drive(svc, { count: opts.requests, seed: 10 });
+    const caughtUp = await waitUntilHandled(svc.port, { timeoutMs: smoke ? 60_000 : 600_000 });
+    const endToEnd = caughtUp.at === null ? null : endToEndRate(burst, caughtUp.at, caughtUp.counts);
+    if (!endToEnd) failures.push(`${label} burst: ${caughtUp.counts.received - caughtUp.counts.finished} of ${caughtUp.counts.received} received events still not handled at the timeout`);
     await stop(svc, label);
     const check = await verify(store, burst.acked, `${label} burst`);
     checks.push(check);
-    rows.push({ run: `hookport · ${label} · burst`, ...loadColumns(burst), exactlyOnce: verdict(check) });
+    rows.push({ run: `hookport · ${label} · burst`, ...loadColumns(burst), endToEnd: endToEnd?.perSecond, exactlyOnce: verdict(check) });
     svc = await start(store, "restart");
     const coldRestartMs = svc.coldStartMs;
     await stop(svc, label);
-    return { burst, coldFreshMs, coldRestartMs };
+    return { burst, endToEnd, coldFreshMs, coldRestartMs };
   });
 
-  say(`${label}: a trickle while idle${opts.sustainSeconds > 0 ? `, then ${opts.sustainSeconds} s at 50% of ${fmt.num(burst.ackPerSecond)}/s` : ""}…`);
+  const offered = endToEnd ? endToEnd.perSecond * sustainShare : 0;
+  const sustain = opts.sustainSeconds > 0 && offered > 0;
+  say(`${label}: a trickle while idle${sustain ? `, then ${opts.sustainSeconds} s at ${sustainShare * 100}% of ${fmt.num(endToEnd!.perSecond)}/s end to end` : ""}…`);
   const { idleWake, sustained } = await phase(async (store) => {
     const svc = await start(store, "sustained");
     const trickle = await drive(svc, { count: smoke ? 20 : 100, seed: 15, rate: smoke ? 100 : 50 });
-    // The contract gives processing 5 s; wait that long before reading when each event was taken up.
+    // The contract gives processing 5 s; wait that long before reading when each event was processed.
     await sleep(smoke ? 1000 : 5000);
-    let run: Driven | null = null;
-    const offered = burst.ackPerSecond / 2;
-    if (opts.sustainSeconds > 0) run = await drive(svc, { count: Math.round(offered * opts.sustainSeconds), seed: 20, rate: offered });
+    const idleWake = await processedWithin(svc.port, adminToken, trickle.startedAt - 1000, trickle.endedAt + 1000);
+    let run: (Driven & { backlog: Backlog }) | null = null;
+    if (sustain) run = await drive(svc, { count: Math.round(offered * opts.sustainSeconds), seed: 20, rate: offered, watchBacklog: true });
     await stop(svc, label);
     const acked = new Map(trickle.acked);
     for (const [k, v] of run?.acked ?? []) acked.set(k, merge(acked.get(k), v));
     const check = await verify(store, acked, `${label} trickle and sustained run`);
     checks.push(check);
-    return withStore(store, async (db) => {
-      const idleWake = await wakeUpLatency(db, trickle.startedAt - 1000, trickle.endedAt + 1000);
-      if (!run) return { idleWake, sustained: null };
-      const [backlog, wake] = await Promise.all([backlogOverRun(db, run.startedAt, run.endedAt), wakeUpLatency(db, run.startedAt - 1000, run.endedAt + 1000)]);
-      rows.push({ run: `hookport · ${label} · ${opts.sustainSeconds} s at ${fmt.num(offered)}/s offered`, ...loadColumns(run), exactlyOnce: verdict(check) });
-      return { idleWake, sustained: { ...run, offered, backlog, wake } };
-    });
+    if (run) rows.push({ run: `hookport · ${label} · ${opts.sustainSeconds} s at ${fmt.num(offered)}/s offered`, ...loadColumns(run), exactlyOnce: verdict(check) });
+    return { idleWake, sustained: run ? { ...run, offered } : null };
   });
 
-  let processing: Processing | null = null;
-  if (opts.processingEvents > 0) {
-    say(`${label}: processing a backlog of ${opts.processingEvents} no-op events…`);
-    processing = await phase(async (store) => {
-      await withStore(store, (db) => seedBacklog(db, opts.processingEvents, noopType));
-      const svc = await start(store, "processing");
-      await waitForProcessing(svc, store, { eventType: noopType, adminToken, timeoutMs: smoke ? 15_000 : 120_000 });
-      await stop(svc, label);
-      return withStore(store, (db) => processingRate(db, noopType));
-    });
-  }
+  return { kind, burst, endToEnd, sustained, coldFreshMs, coldRestartMs, idleWake, checks };
+}
 
-  let unbatched: Driven | null = null;
-  if (opts.baseline) {
-    say(`${label}: the same load with one insert per request (HOOKPORT_INGEST_BATCH=1)…`);
-    unbatched = await phase(async (store) => {
-      const svc = await start(store, "unbatched", { HOOKPORT_INGEST_BATCH: "1" });
-      const run = await drive(svc, { count: Math.ceil(opts.requests / 2), seed: 30 });
-      await stop(svc, label);
-      const check = await verify(store, run.acked, `${label} one insert per request`);
-      checks.push(check);
-      rows.push({ run: `hookport · ${label} · one insert per request`, ...loadColumns(run), exactlyOnce: verdict(check) });
-      return run;
-    });
-  }
-  return { kind, burst, unbatched, sustained, coldFreshMs, coldRestartMs, idleWake, processing, processingEvents: opts.processingEvents, checks };
+/** Acknowledged deliveries over the time from the first request until the last received event was handled. */
+function endToEndRate(burst: Driven, caughtUpAt: number, counts: Counts): EndToEnd {
+  const acked = burst.requests - burst.errors;
+  const seconds = Math.max(caughtUpAt - burst.startedAt, 1) / 1000;
+  return { seconds, perSecond: acked / seconds, events: counts.received, failedAttempts: counts.failedAttempts };
 }
 
 async function benchAdminPage(): Promise<AdminPage | null> {
@@ -201,10 +228,17 @@ async function benchAdminPage(): Promise<AdminPage | null> {
   }
 }
 
-async function drive(svc: Service, { count, seed, rate }: { count: number; seed: number; rate?: number }) {
+/** What a load run reads beside the answers: hookport, or the naive receiver (no /metrics needed). */
+type Receiver = Pick<Service, "port" | "cpuSeconds" | "peakRssMiB" | "resetPeakRss">;
+type DriveOptions = { count: number; seed: number; rate?: number };
+
+async function drive(svc: Receiver, options: DriveOptions): Promise<Driven>;
+async function drive(svc: Receiver, options: DriveOptions & { watchBacklog: true }): Promise<Driven & { backlog: Backlog }>;
+async function drive(svc: Receiver, { count, seed, rate, watchBacklog }: DriveOptions & { watchBacklog?: boolean }): Promise<Driven & { backlog?: Backlog }> {
   let cpu = 0;
   let machine: Meter = { pgCpu: NaN, machineBusy: NaN };
   let startPeak = NaN;
+  let backlog: Promise<Backlog> | undefined;
   const summary = await runLoadProcesses({
     port: svc.port,
     count,
@@ -219,9 +253,11 @@ async function drive(svc: Service, { count, seed, rate }: { count: number; seed:
       const before = svc.cpuSeconds();
       const t = performance.now();
       const meter = startMeter();
+      const stopSampling = watchBacklog ? sampleBacklog(svc.port) : null;
       return () => {
         cpu = ((svc.cpuSeconds() - before) / ((performance.now() - t) / 1000)) * 100;
         machine = meter();
+        backlog = stopSampling?.();
       };
     },
   });
@@ -231,11 +267,11 @@ async function drive(svc: Service, { count, seed, rate }: { count: number; seed:
     if (smoke) failures.push(note);
     else say(`  warning: ${note}`);
   }
-  return { ...summary, cpu, rssMiB, startPeakMiB: startPeak, ...machine };
+  return { ...summary, cpu, rssMiB, startPeakMiB: startPeak, ...machine, ...(backlog ? { backlog: await backlog } : {}) };
 }
 
-async function start(store: BenchStore, name: string, env: Record<string, string> = {}): Promise<Service> {
-  const svc = await startHookport({ binary: opts.binary, env: { ...serviceEnv, ...store.env, ...env }, logFile: join(workDir, `${store.kind}-${name}.log`) });
+async function start(store: BenchStore, name: string): Promise<Service> {
+  const svc = await startHookport({ binary: opts.binary, env: { ...serviceEnv, ...store.env }, logFile: join(workDir, `${store.kind}-${name}.log`) });
   const stopOnce = svc.stop;
   cleanups.add(stopOnce);
   return {
@@ -253,7 +289,7 @@ async function stop(svc: Service, label: string) {
 }
 
 async function verify(store: BenchStore, acked: Map<string, { received: number; duplicate: number }>, what: string): Promise<ExactlyOnce> {
-  const check = await withStore(store, (db) => checkExactlyOnce(db, acked));
+  const check = checkExactlyOnce(await withStore(store, storedInHookport), acked);
   if (!check.ok) {
     failures.push(`${what}: ${check.lost} acknowledged event(s) lost, ${check.doubled} stored twice, ${check.receivedTwice} answered "received" twice (of ${check.acked})`);
   }
@@ -276,7 +312,7 @@ async function cleanUp() {
   cleanups.clear();
 }
 
-function loadColumns(s: LoadSummary & Partial<Meter> & { cpu?: number; rssMiB?: number }): Omit<Row, "run"> {
+function loadColumns(s: LoadSummary & Partial<Meter> & { cpu?: number; rssMiB?: number }): Omit<Row, "run" | "endToEnd"> {
   return {
     requests: s.requests,
     ackPerSecond: s.ackPerSecond,
