@@ -39,8 +39,10 @@ const eventsTable = `"${getTableName(events)}"`;
 // refuses what jsonb cannot hold (a \u0000), so the webhook_events view can always derive `payload`.
 //
 // ON CONFLICT DO NOTHING RETURNING answers "received" exactly: only rows this statement inserted come
-// back (issue 11), and their handler jobs are inserted from them in the same statement. The redeliveries
-// are counted by a second statement (`bumpSql`), which sees rows that other writers committed meanwhile.
+// back (issue 11), and their handler jobs are inserted from them in the same statement. `counted` counts
+// the redeliveries of rows already in the statement's snapshot (it cannot see the rows `inserted` adds).
+// A row another writer committed while this statement ran is in neither: ON CONFLICT waited for it,
+// the snapshot predates it. Those few are counted by a second statement (`bumpSql`), which sees them.
 // 4096 rows × 9 parameters stays under the protocol's 65,535 parameters per statement.
 const statementSizes = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] as const;
 const columnsPerRow = 9;
@@ -54,18 +56,25 @@ function insertSql(size: number): string {
     const $ = (column: number) => `$${row * columnsPerRow + column}`;
     rows.push(`(${$(1)}::text,${$(2)}::text,${$(3)}::text,${$(4)}::text,${$(5)}::bytea,${$(6)}::text,${$(7)}::text,${$(8)}::int2,${$(9)}::int4)`);
   }
-  text = `with inserted as (
+  text = `with v(s, e, t, r, b, p, h, i, n) as (
+  select * from (values ${rows.join(",")}) as v where column1 is not null
+), inserted as (
   insert into ${eventsTable} (${col(events.source)}, ${col(events.eventId)}, ${col(events.eventType)}, ${col(events.body)}, ${col(events.json)},
     ${col(events.headers)}, ${col(events.secretIndex)}, ${col(events.duplicateCount)}, ${col(events.lastDuplicateAt)})
   select s, e, t, coalesce(convert_to(r, 'UTF8'), b), p, h::jsonb, i, n - 1, case when n > 1 then now() end
-  from (values ${rows.join(",")}) as v(s, e, t, r, b, p, h, i, n)
-  where s is not null and coalesce(p, r)::jsonb is not null
+  from v where coalesce(p, r)::jsonb is not null
   on conflict (${col(events.source)}, ${col(events.eventId)}) do nothing
   returning ${col(events.id)}, ${col(events.source)}, ${col(events.eventId)}
 ), queued as (
   insert into "${getTableName(jobs)}" (${col(jobs.webhookEventId)}) select ${col(events.id)} from inserted
+), counted as (
+  update ${eventsTable} x set ${col(events.duplicateCount)} = x.${col(events.duplicateCount)} + v.n, ${col(events.lastDuplicateAt)} = now()
+    from v where x.${col(events.source)} = v.s and x.${col(events.eventId)} = v.e
+  returning x.${col(events.id)}, x.${col(events.source)}, x.${col(events.eventId)}
 )
-select ${col(events.id)}::text as id, ${col(events.source)} as source, ${col(events.eventId)} as "eventId" from inserted`;
+select ${col(events.id)}::text as id, ${col(events.source)} as source, ${col(events.eventId)} as "eventId", true as inserted from inserted
+union all
+select ${col(events.id)}::text, ${col(events.source)}, ${col(events.eventId)}, false from counted`;
   insertStatements.set(size, text);
   return text;
 }
@@ -77,6 +86,7 @@ const bumpSql = `update ${eventsTable} e
 returning e.${col(events.id)}::text as id, e.${col(events.source)} as source, e.${col(events.eventId)} as "eventId"`;
 
 type Stored = { id: string; source: string; eventId: string };
+type Returned = Stored & { inserted: boolean };
 
 /** Writes a batch; returns one outcome per input, in order. */
 export async function writeBatch(db: Executor, events: readonly NewEvent[]): Promise<WriteOutcome[]> {
@@ -131,22 +141,25 @@ export async function writeBatch(db: Executor, events: readonly NewEvent[]): Pro
   });
 }
 
-/** Inserts what is new, then counts the rest as redeliveries of rows that exist (committed by someone). */
+/** Inserts what is new and counts the rest as redeliveries of rows that exist (committed by someone). */
 async function storeRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: NewEvent) => number): Promise<{ inserted: Stored[]; existing: Stored[] }> {
-  const inserted = await insertRows(db, events, copiesOf);
-  if (inserted.length === events.length) return { inserted, existing: [] };
-  const fresh = new Set(inserted.map((r) => `${r.source}\u0000${r.eventId}`));
-  const rest = events.filter((e) => !fresh.has(`${e.source}\u0000${e.eventId}`));
-  const existing = await db.query<Stored>(bumpSql, [rest.map((e) => e.source), rest.map((e) => e.eventId), rest.map(copiesOf)]);
-  if (existing.length === rest.length) return { inserted, existing };
+  const rows = await insertRows(db, events, copiesOf);
+  const inserted = rows.filter((r) => r.inserted);
+  const existing: Stored[] = rows.filter((r) => !r.inserted);
+  if (rows.length === events.length) return { inserted, existing };
+  const seen = new Set(rows.map((r) => `${r.source}\u0000${r.eventId}`));
+  const rest = events.filter((e) => !seen.has(`${e.source}\u0000${e.eventId}`));
+  const late = await db.query<Stored>(bumpSql, [rest.map((e) => e.source), rest.map((e) => e.eventId), rest.map(copiesOf)]);
+  existing.push(...late);
+  if (late.length === rest.length) return { inserted, existing };
   // ON CONFLICT DO NOTHING skipped a row that is gone now: only a writer that rolled back leaves that.
-  const again = await storeRows(db, rest.filter((e) => !existing.some((r) => r.source === e.source && r.eventId === e.eventId)), copiesOf);
+  const again = await storeRows(db, rest.filter((e) => !late.some((r) => r.source === e.source && r.eventId === e.eventId)), copiesOf);
   return { inserted: [...inserted, ...again.inserted], existing: [...existing, ...again.existing] };
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: NewEvent) => number): Promise<Stored[]> {
+function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: NewEvent) => number): Promise<Returned[]> {
   const size = statementSizes.find((n) => n >= events.length) ?? events.length;
   const params: unknown[] = new Array(size * columnsPerRow).fill(null);
   let k = 0;
@@ -162,7 +175,7 @@ function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: New
     params[k++] = e.secretIndex;
     params[k++] = copiesOf(e);
   }
-  return db.query<Stored>(insertSql(size), params);
+  return db.query<Returned>(insertSql(size), params);
 }
 
 /** The body as text when PostgreSQL's text can hold it (UTF-8 without NUL: most are); null when not. */
