@@ -139,14 +139,17 @@ export type StatusCounts = Record<EventStatus, number>;
 
 /** Events received in the `hours` before `now` (or after it: the database's clock may run ahead), by current status. */
 export async function countByStatus(db: Executor, now: Date, hours = 24): Promise<StatusCounts> {
+  // The job's status is looked up per event in the window (a scalar subquery is never flattened): as a
+  // join, PostgreSQL hashes the whole jobs table instead, 0.3 s at 300,000 events on the dev VM.
   const rows = await db.query<{ status: EventStatus; n: number }>(
-    `select status, count(*)::int as n from webhook_events
-      where received_at > $1::timestamptz - make_interval(hours => $2)
-      group by status`,
+    `select (select j.status from hookport_jobs j where j.webhook_event_id = e.id and j.target = 'handler') as status, count(*)::int as n
+       from hookport_events e
+      where e.received_at > $1::timestamptz - make_interval(hours => $2)
+      group by 1`,
     [now.toISOString(), hours],
   );
   const counts = Object.fromEntries(eventStatuses.map((s) => [s, 0])) as StatusCounts;
-  for (const r of rows) counts[r.status] = r.n;
+  for (const r of rows) if (r.status) counts[r.status] = r.n;
   return counts;
 }
 
@@ -169,8 +172,13 @@ export async function countMatching(db: Executor, filter: HistoryFilter, cap = 1
   const params: unknown[] = [];
   const where = whereClause(filter, params);
   params.push(cap);
+  // Every event has its handler job, so a count that filters on one table only reads that table's
+  // index: the view's join made a 100,000-row count cost three times as much.
+  const onlyStatus = filter.status !== undefined && !filter.source && !filter.type && !filter.q;
+  const from = onlyStatus ? "hookport_jobs" : filter.status === undefined ? "hookport_events" : "webhook_events";
+  const target = onlyStatus ? " and target = 'handler'" : "";
   const [row] = await db.query<{ n: number }>(
-    `select count(*)::int as n from (select 1 from webhook_events ${where} limit $${params.length}) as capped`,
+    `select count(*)::int as n from (select 1 from ${from} ${where}${target} limit $${params.length}) as capped`,
     params,
   );
   return row?.n ?? 0;
