@@ -31,7 +31,7 @@ const eventsTable = `"${getTableName(events)}"`;
 // One row of VALUES per event, each value its own parameter: postgres.js sends parameters as they are,
 // where text[] arrays for unnest() had every quote of every payload escaped in JS and unescaped again
 // by PostgreSQL (half the writer's CPU in the issue 5 profile). A batch is padded with all-null rows,
-// filtered out by `where s is not null`, up to the next size in `statementSizes`, so a connection
+// filtered out by `where column1 is not null`, up to the next size in `statementSizes`, so a connection
 // prepares thirteen statements at most rather than one per batch size.
 //
 // The body travels once: as text when it is UTF-8 (`r`, stored with convert_to), as bytes otherwise
@@ -108,10 +108,7 @@ export async function writeBatch(db: Executor, events: readonly NewEvent[]): Pro
 
   let stored: { inserted: Stored[]; existing: Stored[] };
   try {
-    stored = await storeRows(db, unique, (e) => copies.get(key(e.source, e.eventId)) ?? 1).catch((err: unknown) =>
-      // A deadlock with another writer of these rows rolled the statement back: once more.
-      sqlState(err) === "40P01" ? storeRows(db, unique, (e) => copies.get(key(e.source, e.eventId)) ?? 1) : Promise.reject(err),
-    );
+    stored = await storeRows(db, unique, (e) => copies.get(key(e.source, e.eventId)) ?? 1);
   } catch (err) {
     if (!isDataError(err) || unique.length === 1) {
       if (isDataError(err)) return events.map(() => ({ status: "refused", detail: describeDataError(err) }));
@@ -143,18 +140,27 @@ export async function writeBatch(db: Executor, events: readonly NewEvent[]): Pro
 
 /** Inserts what is new and counts the rest as redeliveries of rows that exist (committed by someone). */
 async function storeRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: NewEvent) => number): Promise<{ inserted: Stored[]; existing: Stored[] }> {
-  const rows = await insertRows(db, events, copiesOf);
+  const rows = await retryDeadlock(() => insertRows(db, events, copiesOf));
   const inserted = rows.filter((r) => r.inserted);
   const existing: Stored[] = rows.filter((r) => !r.inserted);
   if (rows.length === events.length) return { inserted, existing };
   const seen = new Set(rows.map((r) => `${r.source}\u0000${r.eventId}`));
   const rest = events.filter((e) => !seen.has(`${e.source}\u0000${e.eventId}`));
-  const late = await db.query<Stored>(bumpSql, [rest.map((e) => e.source), rest.map((e) => e.eventId), rest.map(copiesOf)]);
+  const late = await retryDeadlock(() => db.query<Stored>(bumpSql, [rest.map((e) => e.source), rest.map((e) => e.eventId), rest.map(copiesOf)]));
   existing.push(...late);
   if (late.length === rest.length) return { inserted, existing };
   // ON CONFLICT DO NOTHING skipped a row that is gone now: only a writer that rolled back leaves that.
   const again = await storeRows(db, rest.filter((e) => !late.some((r) => r.source === e.source && r.eventId === e.eventId)), copiesOf);
   return { inserted: [...inserted, ...again.inserted], existing: [...existing, ...again.existing] };
+}
+
+/**
+ * A deadlock with another writer of these rows (two batches counting the same redeliveries) rolled the
+ * statement back: once more. Only the statement that failed: one that committed is not run twice, or
+ * its rows would come back as redeliveries of themselves.
+ */
+function retryDeadlock<T>(statement: () => Promise<T>): Promise<T> {
+  return statement().catch((err: unknown) => (sqlState(err) === "40P01" ? statement() : Promise.reject(err)));
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });

@@ -68,7 +68,7 @@ for (const kind of storeKinds) {
         const received = [...forward!, ...backward!].filter((o) => o.status === "received");
         expect(received).toHaveLength(200);
       }
-    });
+    }, 20_000); // 2,000 rows through PGlite: about 5 s on a busy 2-core machine
 
     test("100 concurrent writes of one new event id make one row and one received answer", async () => {
       const writer = createEventWriter(store.db);
