@@ -63,17 +63,23 @@ function whereClause(filter: HistoryFilter, params: unknown[], extra: string[] =
 
 export type HistoryPage = { rows: HistoryRow[]; next: string | null };
 
+// The view's join, spelled out, so a keyset bound can be put on both sides: PostgreSQL carries an
+// equality across a join but not `id < $1`, and through the view the jobs' side of the merge join
+// scanned down from the newest job to the page (110 ms for a page in the middle of 1,000,000).
+// Column names are unique across the two tables, so the filters need no table prefix.
+const eventsWithJobs = "hookport_events e join hookport_jobs j on j.webhook_event_id = e.id and j.target = 'handler'";
+
 /** A keyset page: rows matching the filter with ids below `before`, newest first. */
 function keysetQuery(columns: string, filter: HistoryFilter, before: string | undefined, limit: number): [string, unknown[]] {
   const params: unknown[] = [];
   const extra: string[] = [];
   if (before !== undefined) {
     params.push(before);
-    extra.push(`id < $1::int8`);
+    extra.push(`id < $1::int8 and webhook_event_id < $1::int8`);
   }
   const where = whereClause(filter, params, extra);
   params.push(limit);
-  return [`select ${columns} from webhook_events ${where} order by webhook_events.id desc limit $${params.length}`, params];
+  return [`select ${columns} from ${eventsWithJobs} ${where} order by e.id desc limit $${params.length}`, params];
 }
 
 /** One page, newest first; `before` is the previous page's `next` (an id). */
@@ -96,11 +102,11 @@ export async function listSince(
   { since, limit, settleSeconds = 5 }: { since: string; limit: number; settleSeconds?: number },
 ): Promise<{ rows: SinceRow[]; more: boolean }> {
   const params: unknown[] = [since];
-  const where = whereClause(filter, params, ["id > $1::int8"]);
+  const where = whereClause(filter, params, ["id > $1::int8 and webhook_event_id > $1::int8"]);
   params.push(settleSeconds, limit + 1);
   const rows = await db.query<SinceRow>(
     `select ${rowColumns}, received_at < now() - make_interval(secs => $${params.length - 1}) as settled
-       from webhook_events ${where} order by webhook_events.id desc limit $${params.length}`,
+       from ${eventsWithJobs} ${where} order by e.id desc limit $${params.length}`,
     params,
   );
   const more = rows.length > limit;
