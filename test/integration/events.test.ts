@@ -46,6 +46,19 @@ for (const kind of storeKinds) {
       expect(rows).toHaveLength(0);
     });
 
+    test("keeps a body that is not UTF-8 byte for byte, and its JSON for the view", async () => {
+      // A Latin-1 "é" (0xE9) inside the JSON: text cannot hold these bytes, bytea can.
+      const bytes = new Uint8Array([...new TextEncoder().encode('{"id":"evt_latin","name":"caf'), 0xe9, ...new TextEncoder().encode('"}')]);
+      const payloadJson = new TextDecoder().decode(bytes);
+      const [outcome] = await writeBatch(store.db, [{ ...event("evt_latin", payloadJson), body: bytes }]);
+      expect(outcome!.status).toBe("received");
+      const [row] = await store.db.query<{ hex: string; payload: { name: string } }>(
+        "select encode(e.body, 'hex') as hex, w.payload from hookport_events e join webhook_events w using (id) where e.event_id = 'evt_latin'",
+      );
+      expect(row!.hex).toBe(Buffer.from(bytes).toString("hex"));
+      expect(row!.payload.name).toBe("caf\ufffd");
+    });
+
     // Regression (issue 5): PGlite runs a statement to completion inside the microtask queue, so a batch
     // flushed on a microtask held one event; writes arriving as separate requests never shared a commit.
     test("writes that arrive as separate macrotasks, as HTTP requests do, share statements", async () => {
