@@ -5,7 +5,7 @@ import { sampleGithubEvent } from "../src/providers/samples/github.ts";
 import { sampleStripeEvent } from "../src/providers/samples/stripe.ts";
 import { signStripe } from "../src/providers/stripe-sign.ts";
 
-export const benchSecrets = { stripe: "whsec_hookport_bench_secret", github: "hookport-bench-secret" } as const;
+export const benchSecrets = { stripe: "whsec_hookport_bench_secret_0123456789", github: "hookport-bench-secret" } as const;
 
 /** Share of each kind in the load: mostly small Stripe events, some GitHub pushes and pull requests (about 3.3 KB on average). */
 const mix: readonly { share: number; source: "stripe" | "github"; type: string }[] = [

@@ -1,4 +1,5 @@
 // Configuration: the only reader of the environment. parseConfig is pure; main.ts prints its problems.
+import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
 import { providers } from "./providers/registry.ts";
 
@@ -11,6 +12,8 @@ export type Config = Readonly<{
   secrets: Readonly<Record<string, readonly string[]>>;
   stripeToleranceSeconds: number;
   adminToken: string | null;
+  /** TRUSTED_PROXIES: addresses and CIDRs (`10.0.0.0/8`) whose X-Forwarded-For is believed; empty: none. */
+  trustedProxies: readonly string[];
   workers: number;
   /** Jobs one worker thread runs at a time (handlers mostly wait on I/O). */
   workerConcurrency: number;
@@ -79,7 +82,20 @@ export function parseConfig(env: Env): ConfigResult {
   const adminToken = env.ADMIN_TOKEN?.trim() || null;
   if (adminToken !== null && adminToken.length < 16) {
     problems.push(`ADMIN_TOKEN must be at least 16 characters (got ${adminToken.length}); unset it to have one generated`);
+  } else if (adminToken !== null && !/^[\x21-\x7e]+$/.test(adminToken)) {
+    // RFC 6750's token68 has no spaces, and a header value carries no control or non-ASCII characters.
+    problems.push("ADMIN_TOKEN must be printable ASCII without spaces: it is presented as `Authorization: Bearer <token>`, which cannot carry anything else");
   }
+
+  const trustedProxies = splitList(env.TRUSTED_PROXIES);
+  trustedProxies.forEach((entry, i) => {
+    const [address = "", bits, ...rest] = entry.split("/");
+    const version = isIP(address);
+    const max = version === 4 ? 32 : 128;
+    if (!version || rest.length > 0 || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > max))) {
+      problems.push(`TRUSTED_PROXIES: entry #${i + 1} must be an IP address or a CIDR such as 10.0.0.0/8 or fd00::/8 (got "${entry.slice(0, 60)}")`);
+    }
+  });
 
   const logLevel = (env.LOG_LEVEL?.trim() || defaults.LOG_LEVEL) as LogLevel;
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
@@ -94,6 +110,7 @@ export function parseConfig(env: Env): ConfigResult {
     secrets: Object.freeze(secrets),
     stripeToleranceSeconds: int("STRIPE_TOLERANCE_SECONDS", defaults.STRIPE_TOLERANCE_SECONDS, 1, 86_400, "seconds"),
     adminToken,
+    trustedProxies: Object.freeze(trustedProxies),
     workers: int("WORKERS", availableParallelism(), 1, 256, "threads"),
     // On the embedded store a batch's transaction holds its only connection while the handlers run, so
     // smaller batches leave ingest more turns (bench: 2,227 vs 1,582 acked/s in a burst at 8 vs 16);

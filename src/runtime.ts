@@ -10,6 +10,7 @@ import templatePath from "../.cache/pglite-template.tar.gz" with { type: "file" 
 import htmxSource from "../node_modules/htmx.org/dist/htmx.min.js" with { type: "text" };
 import adminCss from "../views/static/admin.css" with { type: "text" };
 import adminJs from "../views/static/admin.js" with { type: "text" };
+import { routableRequest } from "./http/routable-request.ts";
 
 export type PgliteAssets = {
   pgliteWasmModule: WebAssembly.Module;
@@ -31,11 +32,14 @@ export async function loadPgliteAssets(): Promise<PgliteAssets> {
 }
 
 const servers = new Set<ReturnType<typeof Bun.serve>>();
+// Bun knows the peer only of the request object it made; routableRequest may hand the app another one.
+const madeByBun = new WeakMap<Request, Request>();
 
 /** The address of the peer that sent a request served by listen(); null otherwise (app.handle in tests). */
 export function clientAddress(request: Request): string | null {
+  const original = madeByBun.get(request) ?? request;
   for (const server of servers) {
-    const peer = server.requestIP(request);
+    const peer = server.requestIP(original);
     if (peer) return peer.address;
   }
   return null;
@@ -51,7 +55,16 @@ export type Listener = { port: number; stop(): Promise<void> };
 export function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number): Listener {
   // hookport answers oversized bodies itself (JSON 413 and a log line, http/body.ts); Bun's own limit
   // only backstops bodies far beyond that, which it refuses with a bare 413.
-  const server = Bun.serve({ fetch, port, hostname, maxRequestBodySize: maxBodyBytes * 4 });
+  const server = Bun.serve({
+    port,
+    hostname,
+    maxRequestBodySize: maxBodyBytes * 4,
+    fetch(request) {
+      const routed = routableRequest(request);
+      if (routed !== request) madeByBun.set(routed, request);
+      return fetch(routed);
+    },
+  });
   servers.add(server);
   return {
     port: server.port ?? port,

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Config } from "../config.ts";
 import { buildApp } from "../http/app.ts";
+import { createClientAddress } from "../http/client-address.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { createMetrics } from "../metrics.ts";
 import { providers } from "../providers/registry.ts";
@@ -36,7 +37,7 @@ export async function serveCommand(config: Config): Promise<number> {
   const metrics = createMetrics();
   const writer = createEventWriter(db, { concurrency: db.kind === "postgres" ? 2 : 1, maxBatch: config.ingestBatch ?? undefined });
   const queue = await startQueue({ db, config, instance, log, metrics, entry: handlerWorkerEntry });
-  const admin = { db, adminToken, staticFiles: adminStaticFiles, clientAddress };
+  const admin = { db, adminToken, staticFiles: adminStaticFiles, clientAddress: createClientAddress(config.trustedProxies, clientAddress) };
   const app = buildApp({ config, writer, wake: () => queue.wake(), log, metrics, ping: () => db.ping(), admin });
   const listener = listen(app.fetch, config.port, config.host, config.maxBodyBytes);
 

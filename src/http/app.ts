@@ -19,6 +19,11 @@ export function buildApp(deps: AppDeps) {
     return problem(413, `the body is larger than MAX_BODY_BYTES (${maxBodyBytes} bytes)`, { reason: "too-large" });
   };
   const app = new Elysia()
+    // Set first, on the request's shared `set`: Elysia merges it into every answer, including those of
+    // onError (JSON errors, 404s), the 413 below and Responses the routes build themselves.
+    .onRequest(({ set }) => {
+      set.headers["x-content-type-options"] = "nosniff";
+    })
     .onError(handleError(deps.log))
     .onRequest(rejectOversized(maxBodyBytes, tooLarge))
     .use(healthRoutes(deps))

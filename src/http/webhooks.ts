@@ -4,6 +4,7 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { findProvider } from "../providers/registry.ts";
+import { decodeUtf8 } from "../providers/shape.ts";
 import type { Provider } from "../providers/types.ts";
 import type { EventWriter } from "../store/events.ts";
 import { readBody } from "./body.ts";
@@ -59,12 +60,16 @@ async function receiveWebhook(deps: ReceiveDeps, unanswered: Set<string>, source
   if (secrets.length === 0) {
     return refuse(503, "not-configured", `${provider.secretEnv} is not set: this endpoint cannot verify ${source} signatures yet`);
   }
+  const header = (name: string) => request.headers.get(name);
+  // Unsigned requests are refused from their headers: the body is never read, however large.
+  const unsigned = provider.precheck(header);
+  if (unsigned) return refuse(400, unsigned.reason, unsigned.detail);
   const body = await readBody(request, config.maxBodyBytes);
   if (!body.ok) return refuse(413, "too-large", `the body is larger than MAX_BODY_BYTES (${config.maxBodyBytes} bytes)`);
 
   const verification = await provider.verify({
     body: body.bytes,
-    header: (name) => request.headers.get(name),
+    header,
     secrets,
     now: deps.now?.() ?? Math.floor(Date.now() / 1000),
     toleranceSeconds: config.stripeToleranceSeconds,
@@ -117,9 +122,19 @@ function keptHeaders(provider: Provider, headers: Headers): Record<string, strin
   const kept: Record<string, string> = {};
   for (const name of provider.keptHeaders) {
     const value = headers.get(name);
-    if (value !== null) kept[name] = value;
+    if (value !== null) kept[name] = utf8FromLatin1(value);
   }
   return kept;
+}
+
+/**
+ * Header values reach us one character per byte (Latin-1), so a UTF-8 user agent would be stored
+ * garbled ("Ã©" for "é"). Read the bytes again as UTF-8 when they are valid UTF-8; otherwise Latin-1,
+ * what RFC 9110 §5.5 says such bytes historically meant, is the best reading there is.
+ */
+function utf8FromLatin1(value: string): string {
+  if (!/[^\x00-\x7f]/.test(value)) return value;
+  return decodeUtf8(Uint8Array.from(value, (c) => c.charCodeAt(0))) ?? value;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

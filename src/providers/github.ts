@@ -1,12 +1,13 @@
-// VERIFY: GitHub. X-Hub-Signature-256 only (HMAC-SHA256 of the raw body), every configured secret tried.
-// Both content types GitHub offers are accepted; the signature covers the raw body either way
-// (https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries).
-import { verify } from "@octokit/webhooks-methods";
-import { reject, type Provider, type Verification, type VerifyInput } from "./types.ts";
+// VERIFY: GitHub. X-Hub-Signature-256 only (HMAC-SHA256 of the raw body bytes), every configured secret
+// tried. Both content types GitHub offers are accepted; the signature covers the raw body either way
+// (https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries). The HMAC is computed
+// here over the bytes, not by @octokit/webhooks-methods' verify(), which takes text: decoding first let a
+// BOM in front of a signed body verify (issue 8).
+import { createHmac } from "node:crypto";
+import { decodeUtf8, isToken, jsonDepth, macEquals, maxJsonDepth, maxTokenLength } from "./shape.ts";
+import { reject, type HeaderLookup, type Provider, type Refusal, type Verification, type VerifyInput } from "./types.ts";
 
-const decoder = new TextDecoder();
-
-export async function verifyGithub({ body, header, secrets }: VerifyInput): Promise<Verification> {
+export function precheckGithub(header: HeaderLookup): Refusal | null {
   const signature = header("x-hub-signature-256");
   if (!signature) {
     return header("x-hub-signature")
@@ -16,16 +17,22 @@ export async function verifyGithub({ body, header, secrets }: VerifyInput): Prom
   if (!/^sha256=[0-9a-f]{64}$/.test(signature)) {
     return reject("bad-signature", 'X-Hub-Signature-256 must be "sha256=" and 64 hex digits');
   }
-  // @octokit/webhooks-methods' verify() throws on an empty payload; GitHub never sends one.
-  if (body.byteLength === 0) return reject("bad-body", "the body is empty: GitHub always sends the event as JSON");
-  const text = decoder.decode(body);
-  let secretIndex = -1;
-  for (const [i, secret] of secrets.entries()) {
-    if (await verify(secret, text, signature)) {
-      secretIndex = i;
-      break;
-    }
+  const eventId = header("x-github-delivery");
+  const eventType = header("x-github-event");
+  if (!eventId || !eventType) return reject("bad-headers", "X-GitHub-Delivery and X-GitHub-Event are both required");
+  // Both become index keys; GitHub sends a UUID and a short name. Headers arrive as Latin-1, so any
+  // byte outside ASCII would be stored garbled: refused instead.
+  if (!isToken(eventId) || !isToken(eventType)) {
+    return reject("bad-headers", `X-GitHub-Delivery and X-GitHub-Event must each be 1 to ${maxTokenLength} printable ASCII characters without spaces`);
   }
+  return null;
+}
+
+export async function verifyGithub({ body, header, secrets }: VerifyInput): Promise<Verification> {
+  const refused = precheckGithub(header);
+  if (refused) return refused;
+  const signature = Buffer.from(header("x-hub-signature-256")!.slice("sha256=".length), "hex");
+  const secretIndex = secrets.findIndex((secret) => macEquals(createHmac("sha256", secret).update(body).digest(), signature));
   if (secretIndex < 0) {
     return reject(
       "bad-signature",
@@ -33,25 +40,32 @@ export async function verifyGithub({ body, header, secrets }: VerifyInput): Prom
     );
   }
 
-  const eventId = header("x-github-delivery");
-  const eventType = header("x-github-event");
-  if (!eventId || !eventType) {
-    return reject("bad-headers", "X-GitHub-Delivery and X-GitHub-Event are both required");
-  }
-
-  const payloadJson = extractPayload(text, header("content-type"));
+  const text = decodeUtf8(body);
+  if (text === null) return reject("bad-body", "the signed body is not UTF-8: GitHub always sends UTF-8");
+  const payloadJson = isForm(header("content-type")) ? formPayload(text) : text;
   if (payloadJson === null) {
-    return reject("bad-body", 'a form-encoded delivery needs a "payload" field holding the JSON');
+    return reject("bad-body", 'a form-encoded delivery must be exactly one field, "payload", holding the JSON');
   }
+  if (jsonDepth(payloadJson) > maxJsonDepth) return reject("bad-body", `the payload nests deeper than ${maxJsonDepth} levels`);
   if (!isJsonObject(payloadJson)) return reject("bad-body", "the payload is not a JSON object");
-  return { ok: true, eventId, eventType, payloadJson, secretIndex };
+  return { ok: true, eventId: header("x-github-delivery")!, eventType: header("x-github-event")!, payloadJson, bodyText: text, secretIndex };
 }
 
-function extractPayload(text: string, contentType: string | null): string | null {
-  if (contentType?.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
-    return new URLSearchParams(text).get("payload");
+const isForm = (contentType: string | null) => contentType?.toLowerCase().startsWith("application/x-www-form-urlencoded") ?? false;
+
+/**
+ * GitHub's form delivery is `payload=<url-encoded JSON>` and nothing else. Anything more (a second field,
+ * a repeated `payload`, JSON resent under this content type, where `&payload=` inside a string would
+ * otherwise be read as a field) is ambiguous, so refused.
+ */
+function formPayload(text: string): string | null {
+  const match = /^payload=([^&]*)$/.exec(text);
+  if (!match) return null;
+  try {
+    return decodeURIComponent(match[1]!.replaceAll("+", " "));
+  } catch {
+    return null; // a malformed %-escape, or one that is not UTF-8
   }
-  return text;
 }
 
 function isJsonObject(text: string): boolean {
@@ -66,8 +80,10 @@ function isJsonObject(text: string): boolean {
 export const github: Provider = {
   source: "github",
   secretEnv: "GITHUB_WEBHOOK_SECRET",
-  looksLikeSecret: (s) => s.length > 0,
-  secretHint: "must not be empty",
+  // GitHub asks for "a random string of text with high entropy"; 16 characters is the floor hookport
+  // enforces (`openssl rand -hex 32` gives 64).
+  looksLikeSecret: (s) => s.length >= 16,
+  secretHint: "must be at least 16 characters: use a random string, e.g. the output of `openssl rand -hex 32`",
   keptHeaders: [
     "content-type",
     "user-agent",
@@ -76,5 +92,6 @@ export const github: Provider = {
     "x-github-hook-installation-target-type",
     "x-hub-signature-256",
   ],
+  precheck: precheckGithub,
   verify: verifyGithub,
 };

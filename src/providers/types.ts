@@ -21,10 +21,14 @@ export type Verification =
       eventType: string;
       /** The event's JSON text exactly as signed (for form posts, the `payload` field). Stored as is. */
       payloadJson: string;
+      /** The whole body as text, byte for byte (it was checked to be UTF-8; a BOM would be kept). */
+      bodyText: string;
       /** Position of the configured secret that matched, so an old one can be seen to fall out of use. */
       secretIndex: number;
     }
-  | { ok: false; reason: Rejection; detail: string };
+  | Refusal;
+
+export type Refusal = { ok: false; reason: Rejection; detail: string };
 
 export type Provider = Readonly<{
   /** The `source` column value and the route segment: POST /webhooks/<source>. */
@@ -35,7 +39,12 @@ export type Provider = Readonly<{
   secretHint: string;
   /** Request headers worth keeping with the event (lower case). Signatures are MACs, not secrets. */
   keptHeaders: readonly string[];
+  /**
+   * What can be judged from the headers alone (signature present and well formed, ids present): run
+   * before the body is read, so an unsigned request never makes hookport buffer MAX_BODY_BYTES.
+   */
+  precheck: (header: HeaderLookup) => Refusal | null;
   verify: (input: VerifyInput) => Promise<Verification>;
 }>;
 
-export const reject = (reason: Rejection, detail: string): Verification => ({ ok: false, reason, detail });
+export const reject = (reason: Rejection, detail: string): Refusal => ({ ok: false, reason, detail });

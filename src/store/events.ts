@@ -20,7 +20,7 @@ export type NewEvent = {
 
 export type WriteOutcome =
   | { status: "received" | "duplicate"; id: string }
-  /** PostgreSQL refused this row's data (say a \u0000 that jsonb cannot hold): the sender's problem, a 400. */
+  /** PostgreSQL refused this row (say a \u0000 that jsonb cannot hold, an index key too long): the sender's problem, a 400. */
   | { status: "refused"; detail: string };
 
 const events = hookportEvents;
@@ -110,8 +110,8 @@ export async function writeBatch(db: Executor, events: readonly NewEvent[]): Pro
   try {
     stored = await storeRows(db, unique, (e) => copies.get(key(e.source, e.eventId)) ?? 1);
   } catch (err) {
-    if (!isDataError(err) || unique.length === 1) {
-      if (isDataError(err)) return events.map(() => ({ status: "refused", detail: describeDataError(err) }));
+    if (!isRowError(err) || unique.length === 1) {
+      if (isRowError(err)) return events.map(() => ({ status: "refused", detail: describeRowError(err) }));
       throw err;
     }
     // One bad row must not fail its neighbours: write them one by one to find it.
@@ -163,7 +163,8 @@ function retryDeadlock<T>(statement: () => Promise<T>): Promise<T> {
   return statement().catch((err: unknown) => (sqlState(err) === "40P01" ? statement() : Promise.reject(err)));
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM keeps a leading BOM in the text, so the text is the body byte for byte.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: NewEvent) => number): Promise<Returned[]> {
   const size = statementSizes.find((n) => n >= events.length) ?? events.length;
@@ -201,13 +202,27 @@ function sqlState(err: unknown): string | null {
   return typeof code === "string" ? code : null;
 }
 
-/** SQLSTATE class 22 (data exception): the row's content, not the store, is at fault. */
-function isDataError(err: unknown): boolean {
-  return sqlState(err)?.startsWith("22") ?? false;
+/**
+ * SQLSTATE classes that say the store, not any row, is at fault: connection (08), invalid transaction
+ * state (25: a failover left a read-only server), rollback (40), schema or privileges (42), resources
+ * (53), object state (55: a lock not available), operator intervention (57), system (58), server
+ * configuration (F0), internal (XX). Failing the batch with them makes every sender retry (503).
+ */
+const storeFaultClasses = new Set(["08", "25", "40", "42", "53", "55", "57", "58", "F0", "XX"]);
+
+/**
+ * Any other SQLSTATE may come from one row: a data exception (22), an index key too large (54000),
+ * jsonb nested past the stack (54001). Such a row must never fail its batch
+ * (issue 8: one 8 KB X-GitHub-Delivery answered 30 good deliveries 503), so the batch is split to
+ * find it. An error without SQLSTATE (a dropped socket, a timeout) is the store's.
+ */
+function isRowError(err: unknown): boolean {
+  const state = sqlState(err);
+  return state !== null && !storeFaultClasses.has(state.slice(0, 2));
 }
 
-function describeDataError(err: unknown): string {
-  return `PostgreSQL refused the payload: ${(err as Error).message}`;
+function describeRowError(err: unknown): string {
+  return `PostgreSQL refused the event (SQLSTATE ${sqlState(err)}): ${(err as Error).message}`;
 }
 
 export type EventWriter = {

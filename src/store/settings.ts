@@ -11,3 +11,23 @@ export async function getOrCreateSetting(db: Executor, key: string, make: () => 
   const [existing] = await db.query<{ value: string }>("select value from hookport_settings where key = $1", [key]);
   return { value: existing!.value, created: false };
 }
+
+// Admin sessions live here too, one row per live session (`session:<nonce>` → its expiry in Unix
+// seconds), so logging out on one instance ends the session on every instance sharing the store.
+const sessionKey = (nonce: string) => `session:${nonce}`;
+
+/** Records a new session and drops the rows of sessions that have expired (a login is rare: no job needed). */
+export async function saveSession(db: Executor, nonce: string, expires: number, now: number): Promise<void> {
+  await db.query("delete from hookport_settings where key like 'session:%' and value::bigint <= $1", [Math.floor(now)]);
+  await db.query("insert into hookport_settings (key, value) values ($1, $2)", [sessionKey(nonce), String(expires)]);
+}
+
+/** Whether the session was saved, has not been deleted at logout, and has not expired. */
+export async function sessionIsLive(db: Executor, nonce: string, now: number): Promise<boolean> {
+  const [row] = await db.query<{ value: string }>("select value from hookport_settings where key = $1", [sessionKey(nonce)]);
+  return row !== undefined && Number(row.value) > now;
+}
+
+export async function deleteSession(db: Executor, nonce: string): Promise<void> {
+  await db.query("delete from hookport_settings where key = $1", [sessionKey(nonce)]);
+}

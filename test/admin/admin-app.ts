@@ -1,5 +1,6 @@
 // The app with the admin mounted on a real store, a clock the test moves, and a wake() that counts.
 import { adminStaticFiles } from "../../src/runtime.ts";
+import { silentLogger, type Logger } from "../../src/log.ts";
 import type { Database } from "../../src/store/db.ts";
 import { writeBatch, type NewEvent } from "../../src/store/events.ts";
 import { baseUrl, buildTestApp } from "../support/app.ts";
@@ -14,9 +15,10 @@ export function testClock(start = Date.now() / 1000): TestClock {
   return { now: () => t, advance: (s) => void (t += s) };
 }
 
-export function buildAdminApp(db: Database, { clock = testClock(), address = "203.0.113.7" } = {}) {
+export function buildAdminApp(db: Database, { clock = testClock(), address = "203.0.113.7", log = silentLogger as Logger } = {}) {
   const wakes = { count: 0 };
   const { app } = buildTestApp({
+    log,
     now: clock.now,
     wake: () => void wakes.count++,
     admin: { db, adminToken, staticFiles: adminStaticFiles, clientAddress: () => address },

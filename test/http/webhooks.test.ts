@@ -29,7 +29,7 @@ async function signedStripe(body: string, secret = stripeSecret, timestamp = now
 }
 
 /** A GitHub request with the headers GitHub sends, any body, any content type. */
-async function signedGithub(body: string, { event = "push", delivery = crypto.randomUUID(), contentType = "application/json", secret = githubSecret } = {}) {
+async function signedGithub(body: string, { event = "push", delivery = crypto.randomUUID() as string, contentType = "application/json", secret = githubSecret } = {}) {
   const signature = body === "" ? "sha256=" + createHmac("sha256", secret).update("").digest("hex") : await sign(secret, body);
   return new Request(`${baseUrl}/webhooks/github`, {
     method: "POST",
@@ -113,7 +113,7 @@ describe("webhooks with a real embedded store", () => {
   });
 
   test("an event signed with the second configured secret records secret index 1", async () => {
-    const rotated = buildTestApp({ config: testConfig({ STRIPE_WEBHOOK_SECRET: `whsec_old_one,${stripeSecret}` }), writer: createEventWriter(store.db) }).app;
+    const rotated = buildTestApp({ config: testConfig({ STRIPE_WEBHOOK_SECRET: `whsec_old_one_0123456789abcdefghijkl,${stripeSecret}` }), writer: createEventWriter(store.db) }).app;
     const { request, eventId } = await stripeRequest(baseUrl);
     expect((await answer(rotated, request)).status).toBe(200);
     const [row] = await store.db.query<{ secret_index: number }>("select secret_index from webhook_events where event_id = $1", [eventId]);
@@ -166,6 +166,78 @@ describe("webhooks with a real embedded store", () => {
       });
     }
   }
+
+  describe("issue 8: what a signature covers, and what a row can hold", () => {
+    const refusedAndNotStored = async (request: Request, reason: string) => {
+      const before = await rows();
+      const result = await answer(app, request);
+      expect(result).toMatchObject({ status: 400, body: { reason } });
+      expect(await rows()).toBe(before);
+      return result;
+    };
+    const withBom = (request: Request, body: string) =>
+      new Request(request.url, { method: "POST", headers: request.headers, body: new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(body)]) });
+
+    test("stripe: a captured old signature replayed behind a fresh t= → 400, not stored", async () => {
+      const captured = await stripeRequest(baseUrl, "x.y", { now: nowSeconds() - 3_600 });
+      const headers = new Headers(captured.request.headers);
+      headers.set("stripe-signature", `t=${nowSeconds()},${headers.get("stripe-signature")}`);
+      const result = await refusedAndNotStored(new Request(captured.request.url, { method: "POST", headers, body: captured.body }), "bad-signature");
+      expect(await rows(captured.eventId)).toBe(0);
+      expect(result.body!.error).toContain("t= elements");
+    });
+
+    test("stripe and github: a BOM put in front of a signed body → 400 bad-signature", async () => {
+      const stripe = await stripeRequest(baseUrl);
+      await refusedAndNotStored(withBom(stripe.request, stripe.body), "bad-signature");
+      const github = await githubRequest(baseUrl, "push");
+      await refusedAndNotStored(withBom(github.request, github.body), "bad-signature");
+    });
+
+    test("a signed body of only a BOM → 400 bad-body, not a 500", async () => {
+      await refusedAndNotStored(await signedStripe("\uFEFF"), "bad-body");
+      await refusedAndNotStored(await signedGithub("\uFEFF"), "bad-body");
+    });
+
+    test("stripe: a signed event with a 5,000-character id → 400 bad-body", async () => {
+      await refusedAndNotStored(await signedStripe(JSON.stringify({ id: "evt_" + "x".repeat(4_996), object: "event", type: "x.y" })), "bad-body");
+    });
+
+    test("github: an 8 KB X-GitHub-Delivery or X-GitHub-Event → 400 bad-headers", async () => {
+      await refusedAndNotStored(await signedGithub("{}", { delivery: "d".repeat(8_192) }), "bad-headers");
+      await refusedAndNotStored(await signedGithub("{}", { event: "e".repeat(8_192) }), "bad-headers");
+    });
+
+    test("github: an X-GitHub-Delivery with bytes outside ASCII → 400 bad-headers, never stored garbled", async () => {
+      // Header values are byte strings: "\u00c3\u00a9" is the UTF-8 of "é" as it arrives.
+      await refusedAndNotStored(await signedGithub("{}", { delivery: "d-\u00c3\u00a9" }), "bad-headers");
+    });
+
+    test("a signed event nested 100,000 deep → 400 bad-body", async () => {
+      const deep = "[".repeat(100_000) + "]".repeat(100_000);
+      await refusedAndNotStored(await signedStripe(`{"id":"evt_deep","object":"event","type":"x.y","data":${deep}}`), "bad-body");
+      await refusedAndNotStored(await signedGithub(`{"zen":${deep}}`), "bad-body");
+    });
+
+    test("github: JSON resent as a form, or a form with two payload fields → 400 bad-body", async () => {
+      const form = "application/x-www-form-urlencoded";
+      await refusedAndNotStored(await signedGithub(JSON.stringify({ zen: "x&payload={}&y=" }), { contentType: form }), "bad-body");
+      await refusedAndNotStored(await signedGithub(`payload=${encodeURIComponent("{}")}&payload=${encodeURIComponent('{"a":1}')}`, { contentType: form }), "bad-body");
+    });
+
+    test("kept headers sent as UTF-8 bytes are stored as the text they spell, not as Latin-1", async () => {
+      const { request, eventId } = await githubRequest(baseUrl, "push");
+      const headers = new Headers(request.headers);
+      headers.set("user-agent", "GitHub-Hookshot/caf\u00c3\u00a9");
+      headers.set("x-github-hook-id", "latin-1 \u00e9");
+      const response = await answer(app, new Request(request.url, { method: "POST", headers, body: await request.text() }));
+      expect(response.status).toBe(200);
+      const [row] = await store.db.query<{ headers: Record<string, string> }>("select headers from webhook_events where event_id = $1", [eventId]);
+      expect(row!.headers["user-agent"]).toBe("GitHub-Hookshot/café");
+      // Not valid UTF-8: kept in its Latin-1 reading, which is what the byte means there.
+      expect(row!.headers["x-github-hook-id"]).toBe("latin-1 é");
+    });
+  });
 
   test("a rejection is logged with its reason and never with a secret or the signature", async () => {
     lines.length = 0;
@@ -303,7 +375,8 @@ describe("webhooks with a fake store", () => {
         controller.enqueue(new Uint8Array(1024).fill(123));
       },
     });
-    const result = await answer(app, new Request(`${baseUrl}/webhooks/github`, { method: "POST", body }));
+    const headers = { "x-github-event": "push", "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": `sha256=${"a".repeat(64)}` };
+    const result = await answer(app, new Request(`${baseUrl}/webhooks/github`, { method: "POST", headers, body }));
     expect(result).toMatchObject({ status: 413, body: { reason: "too-large" } });
     expect(sent).toBeLessThan(16 * 1024);
   });
@@ -316,6 +389,36 @@ describe("webhooks with a fake store", () => {
     expect(body.length).toBe(2048);
     // Past the limit and the signature, it reaches the (failing) store.
     expect((await answer(app, await signedStripe(body))).body).toMatchObject({ reason: "store-unavailable" });
+  });
+
+  // A body the test produces in 64 KB chunks, up to 8 MB, counting what was pulled: a regression that
+  // reads before checking reads all 8 MB and fails the count, and the cap means it never hangs.
+  const unsignedStream = () => {
+    const pulled = { bytes: 0 };
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled.bytes >= 8 * 1024 * 1024) return controller.close();
+        pulled.bytes += 64 * 1024;
+        controller.enqueue(new Uint8Array(64 * 1024).fill(123));
+      },
+    });
+    return { body, pulled };
+  };
+
+  test("refuses an unsigned request from its headers, without reading the body", async () => {
+    for (const [source, headers, reason] of [
+      ["stripe", {}, "missing-signature"],
+      ["github", { "x-github-event": "push", "x-github-delivery": "d-1" }, "missing-signature"],
+      ["github", { "x-hub-signature-256": `sha256=${"a".repeat(64)}`, "x-github-event": "push" }, "bad-headers"],
+      ["github", { "x-hub-signature-256": `sha256=${"a".repeat(64)}`, "x-github-delivery": "d-1" }, "bad-headers"],
+    ] as const) {
+      const { app } = buildTestApp();
+      const { body, pulled } = unsignedStream();
+      const result = await answer(app, new Request(`${baseUrl}/webhooks/${source}`, { method: "POST", headers, body }));
+      expect(result).toMatchObject({ status: 400, body: { reason } });
+      // A stream may pull its first chunk on its own before anyone reads.
+      expect(pulled.bytes).toBeLessThanOrEqual(64 * 1024);
+    }
   });
 
   test("answers 404 for an unknown source, and logs it", async () => {

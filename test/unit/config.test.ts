@@ -15,6 +15,11 @@ function problems(env: Record<string, string>): string[] {
   return result.problems;
 }
 
+const stripeA = "whsec_0123456789abcdefghijklmnop";
+const stripeB = "whsec_qrstuvwxyzABCDEFGHIJKLMNOP";
+const githubA = "github-secret-number-one";
+const githubB = "github-secret-number-two";
+
 describe("parseConfig", () => {
   test("an empty environment gives the contract's defaults", () => {
     expect(ok({})).toMatchObject({
@@ -72,12 +77,12 @@ describe("parseConfig", () => {
   });
 
   test("splits comma-separated secrets, trims them and drops empty entries, keeping their order", () => {
-    const config = ok({ STRIPE_WEBHOOK_SECRET: " whsec_old , whsec_new,,", GITHUB_WEBHOOK_SECRET: "first,  second " });
-    expect(config.secrets).toEqual({ stripe: ["whsec_old", "whsec_new"], github: ["first", "second"] });
+    const config = ok({ STRIPE_WEBHOOK_SECRET: ` ${stripeA} , ${stripeB},,`, GITHUB_WEBHOOK_SECRET: `${githubA},  ${githubB} ` });
+    expect(config.secrets).toEqual({ stripe: [stripeA, stripeB], github: [githubA, githubB] });
   });
 
   test("the config is frozen", () => {
-    const config = ok({ STRIPE_WEBHOOK_SECRET: "whsec_a" });
+    const config = ok({ STRIPE_WEBHOOK_SECRET: stripeA });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.secrets)).toBe(true);
   });
@@ -116,13 +121,13 @@ describe("parseConfig", () => {
   });
 
   test("refuses a Stripe secret that is not a whsec_ signing secret, naming its position, never its value", () => {
-    const [problem, ...rest] = problems({ STRIPE_WEBHOOK_SECRET: "whsec_good,sk_live_51Hsecretkey" });
+    const [problem, ...rest] = problems({ STRIPE_WEBHOOK_SECRET: `${stripeA},sk_live_51Hsecretkey` });
     expect(rest).toEqual([]);
     expect(problem).toStartWith("STRIPE_WEBHOOK_SECRET");
     expect(problem).toContain("#2");
     expect(problem).toContain("whsec_");
     expect(problem).not.toContain("sk_live_51Hsecretkey");
-    expect(problem).not.toContain("whsec_good");
+    expect(problem).not.toContain(stripeA);
   });
 
   test("refuses a DATABASE_URL that is not postgres://, without echoing its password", () => {
@@ -138,6 +143,46 @@ describe("parseConfig", () => {
     expect(problem).not.toContain("letmein");
   });
 
+  for (const [name, secret] of [
+    ['"whsec_" alone', "whsec_"],
+    ["whsec_ and 23 more characters", "whsec_" + "a".repeat(23)],
+    ["whsec_ and a space inside", "whsec_" + "a".repeat(12) + " " + "a".repeat(12)],
+  ] as const) {
+    test(`refuses a weak Stripe secret: ${name}, naming the variable, never the value`, () => {
+      const [problem, ...rest] = problems({ STRIPE_WEBHOOK_SECRET: secret });
+      expect(rest).toEqual([]);
+      expect(problem).toStartWith("STRIPE_WEBHOOK_SECRET: secret #1");
+      expect(problem).toContain("24");
+      if (secret !== "whsec_") expect(problem).not.toContain(secret);
+    });
+  }
+
+  test("accepts whsec_ and 24 more characters, and the 64 hex digits the Stripe CLI prints", () => {
+    expect(ok({ STRIPE_WEBHOOK_SECRET: "whsec_" + "A1+/_-=b".repeat(3) }).secrets.stripe).toHaveLength(1);
+    expect(ok({ STRIPE_WEBHOOK_SECRET: "whsec_" + "0f".repeat(32) }).secrets.stripe).toHaveLength(1);
+  });
+
+  test("refuses a GitHub secret under 16 characters by its position, never its value", () => {
+    const [problem, ...rest] = problems({ GITHUB_WEBHOOK_SECRET: `${githubA},x` });
+    expect(rest).toEqual([]);
+    expect(problem).toStartWith("GITHUB_WEBHOOK_SECRET: secret #2 must be at least 16 characters");
+    expect(problem).not.toContain(githubA);
+    expect(ok({ GITHUB_WEBHOOK_SECRET: "s".repeat(16) }).secrets.github).toHaveLength(1);
+  });
+
+  for (const [name, token] of [
+    ["a space", "correct horse battery staple"],
+    ["a tab", "0123456789\tabcdefgh"],
+    ["a non-ASCII character", "0123456789abcdéfgh"],
+  ] as const) {
+    test(`refuses an ADMIN_TOKEN with ${name}, which no Bearer header can carry, never echoing it`, () => {
+      const [problem, ...rest] = problems({ ADMIN_TOKEN: token });
+      expect(rest).toEqual([]);
+      expect(problem).toStartWith("ADMIN_TOKEN must be printable ASCII without spaces");
+      expect(problem).not.toContain(token);
+    });
+  }
+
   test("reports every problem at once", () => {
     const all = problems({ PORT: "abc", STRIPE_TOLERANCE_SECONDS: "5m", LOG_LEVEL: "loud", STRIPE_WEBHOOK_SECRET: "nope" });
     expect(all).toHaveLength(4);
@@ -147,6 +192,19 @@ describe("parseConfig", () => {
   });
 
   test("a missing secret is not a problem: that source is simply disabled", () => {
-    expect(ok({ STRIPE_WEBHOOK_SECRET: "whsec_only_stripe" }).secrets).toEqual({ stripe: ["whsec_only_stripe"], github: [] });
+    expect(ok({ STRIPE_WEBHOOK_SECRET: stripeA }).secrets).toEqual({ stripe: [stripeA], github: [] });
+  });
+});
+
+describe("TRUSTED_PROXIES", () => {
+  test("is empty by default and takes addresses and CIDRs of both families", () => {
+    expect(ok({}).trustedProxies).toEqual([]);
+    expect(ok({ TRUSTED_PROXIES: " 10.0.0.0/8, 127.0.0.1 ,::1,fd00::/8" }).trustedProxies).toEqual(["10.0.0.0/8", "127.0.0.1", "::1", "fd00::/8"]);
+  });
+
+  test("names each entry that is not an address or CIDR", () => {
+    const found = problems({ TRUSTED_PROXIES: "10.0.0.0/8,proxy.internal,10.0.0.0/33,::1/129,1.2.3.4/8/8,10.0.0.1/x" });
+    expect(found).toEqual([2, 3, 4, 5, 6].map((n) => expect.stringContaining(`TRUSTED_PROXIES: entry #${n} must be an IP address or a CIDR`)));
+    expect(found[0]).toContain('(got "proxy.internal")');
   });
 });

@@ -13,10 +13,14 @@ const oldSecret = "github-unit-old-secret";
 const delivery = "72d3162e-cc78-11e3-81ab-4c9367dc0958";
 const push = readFileSync(new URL("../fixtures/github-push.json", import.meta.url), "utf8");
 
-function verify(body: string, headers: Record<string, string>, secrets: string[] = [secret]) {
+function verify(body: string | Uint8Array, headers: Record<string, string>, secrets: string[] = [secret]) {
   const h = new Headers(headers);
-  return verifyGithub({ body: new TextEncoder().encode(body), header: (name) => h.get(name), secrets, now, toleranceSeconds: 300 });
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  return verifyGithub({ body: bytes, header: (name) => h.get(name), secrets, now, toleranceSeconds: 300 });
 }
+
+const form = { "content-type": "application/x-www-form-urlencoded" };
+const utf8 = (text: string) => new TextEncoder().encode(text);
 
 /** The headers GitHub sends with a JSON delivery, the signature made by @octokit/webhooks-methods. */
 async function githubHeaders(body: string, signingSecret = secret, event = "push", extra: Record<string, string> = {}) {
@@ -36,7 +40,7 @@ const without = (headers: Record<string, string>, name: string) => Object.fromEn
 describe("verifyGithub", () => {
   test("accepts a delivery signed by signGithub (round trip)", async () => {
     const result = await verify(push, await signGithub(push, secret, "push", delivery));
-    expect(result).toEqual({ ok: true, eventId: delivery, eventType: "push", payloadJson: push, secretIndex: 0 });
+    expect(result).toEqual({ ok: true, eventId: delivery, eventType: "push", payloadJson: push, bodyText: push, secretIndex: 0 });
   });
 
   test("accepts a captured push payload signed with @octokit/webhooks-methods", async () => {
@@ -120,7 +124,7 @@ describe("verifyGithub", () => {
     const form = `payload=${encodeURIComponent(push)}`;
     const headers = await githubHeaders(form, secret, "push", { "content-type": "application/x-www-form-urlencoded" });
     const result = await verify(form, headers);
-    expect(result).toEqual({ ok: true, eventId: delivery, eventType: "push", payloadJson: push, secretIndex: 0 });
+    expect(result).toEqual({ ok: true, eventId: delivery, eventType: "push", payloadJson: push, bodyText: form, secretIndex: 0 });
   });
 
   test("rejects a form delivery whose signature covers the JSON instead of the raw form body", async () => {
@@ -151,11 +155,85 @@ describe("verifyGithub", () => {
     });
   }
 
-  // @octokit/webhooks-methods' verify() throws a TypeError for an empty payload, which the route
+  // @octokit/webhooks-methods' verify() threw a TypeError for an empty payload, which the route
   // turned into a 500: a bad body from outside must be a 400.
   test("rejects an empty body with a well-formed signature instead of throwing", async () => {
     const headers = { ...(await githubHeaders(push)), "x-hub-signature-256": "sha256=" + createHmac("sha256", secret).update("").digest("hex") };
     expect(await verify("", headers)).toMatchObject({ ok: false, reason: "bad-body" });
+  });
+
+  describe("the HMAC covers the exact bytes (issue 8)", () => {
+    test("refuses a signed body with a UTF-8 BOM put in front of it", async () => {
+      const headers = await githubHeaders(push);
+      const forged = new Uint8Array([0xef, 0xbb, 0xbf, ...utf8(push)]);
+      expect(await verify(forged, headers)).toMatchObject({ ok: false, reason: "bad-signature" });
+    });
+
+    test("a body that starts with a BOM, signed as such, is not a JSON object: 400 bad-body", async () => {
+      const body = "\uFEFF" + push;
+      expect(await verify(body, await githubHeaders(body))).toMatchObject({ ok: false, reason: "bad-body" });
+    });
+
+    // @octokit/webhooks-methods signs strings only, so bytes that are not UTF-8 are signed here the way
+    // GitHub documents it: HMAC-SHA256 of the body bytes, hex, after "sha256=".
+    test("a validly signed body that is not UTF-8 is refused as bad-body, not as a bad signature", async () => {
+      const body = new Uint8Array([...utf8('{"zen":"'), 0xc3, 0x28, ...utf8('"}')]);
+      const headers = { ...(await githubHeaders(push)), "x-hub-signature-256": "sha256=" + createHmac("sha256", secret).update(body).digest("hex") };
+      const result = await verify(body, headers);
+      expect(result).toMatchObject({ ok: false, reason: "bad-body" });
+      expect(result.ok || result.detail).toContain("UTF-8");
+    });
+  });
+
+  describe("delivery ids and event names a row can hold (issue 8)", () => {
+    for (const [name, extra] of [
+      ["an 8 KB X-GitHub-Delivery", { "x-github-delivery": "d".repeat(8_192) }],
+      ["an 8 KB X-GitHub-Event", { "x-github-event": "e".repeat(8_192) }],
+      ["a 256-character X-GitHub-Delivery", { "x-github-delivery": "d".repeat(256) }],
+      ["an X-GitHub-Event with a space", { "x-github-event": "pull request" }],
+      // Header values are byte strings: U+00E9 here is the single byte 0xE9 on the wire.
+      ["an X-GitHub-Delivery with a byte outside ASCII", { "x-github-delivery": "caf\u00e9" }],
+    ] as const) {
+      test(`refuses a signed delivery with ${name}`, async () => {
+        const result = await verify(push, await githubHeaders(push, secret, "push", extra));
+        expect(result).toMatchObject({ ok: false, reason: "bad-headers" });
+        expect(result.ok || result.detail).toContain("255 printable ASCII");
+      });
+    }
+
+    test("refuses a signed delivery nested 100,000 deep", async () => {
+      const deep = `{"zen":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
+      const result = await verify(deep, await githubHeaders(deep));
+      expect(result).toMatchObject({ ok: false, reason: "bad-body" });
+      expect(result.ok || result.detail).toContain("deeper");
+    });
+  });
+
+  describe("a form delivery is exactly one payload field (issue 8)", () => {
+    test("refuses a JSON-signed body resent as a form, where a string inside it would read as a payload field", async () => {
+      const json = JSON.stringify({ zen: "x&payload={}&y=" });
+      expect(new URLSearchParams(json).get("payload")).toBe("{}");
+      const result = await verify(json, await githubHeaders(json, secret, "push", form));
+      expect(result).toMatchObject({ ok: false, reason: "bad-body" });
+    });
+
+    for (const [name, body] of [
+      ["two payload fields", `payload=${encodeURIComponent("{}")}&payload=${encodeURIComponent('{"b":1}')}`],
+      ["a second field", `payload=${encodeURIComponent("{}")}&other=1`],
+      ["a trailing &", `payload=${encodeURIComponent("{}")}&`],
+      ["a malformed %-escape", "payload=%7B%ZZ%7D"],
+      ["a %-escape that is not UTF-8", "payload=%7B%22a%22%3A%22%FF%22%7D"],
+      ["a payload that is a JSON array", `payload=${encodeURIComponent("[{}]")}`],
+    ] as const) {
+      test(`refuses a signed form delivery with ${name}`, async () => {
+        expect(await verify(body, await githubHeaders(body, secret, "push", form))).toMatchObject({ ok: false, reason: "bad-body" });
+      });
+    }
+
+    test("decodes + as a space in the payload field, as forms do", async () => {
+      const body = "payload=" + encodeURIComponent('{"zen":"a b"}').replaceAll("%20", "+");
+      expect(await verify(body, await githubHeaders(body, secret, "push", form))).toMatchObject({ ok: true, payloadJson: '{"zen":"a b"}' });
+    });
   });
 
   test("accepts the first captured example of every event GitHub documents", async () => {

@@ -1,7 +1,9 @@
 // Stripe verifier over a captured-shape event, with headers made by Stripe's own SDK and a fixed clock.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { createHmac } from "node:crypto";
 import Stripe from "stripe";
+import { maxJsonDepth } from "../../src/providers/shape.ts";
 import { signStripe } from "../../src/providers/stripe-sign.ts";
 import { verifyStripe } from "../../src/providers/stripe.ts";
 
@@ -28,6 +30,13 @@ function verify(body: string | Uint8Array, headers: Record<string, string>, { se
 }
 
 const v1Of = (header: string) => header.split(",").find((p) => p.startsWith("v1="))!;
+const bom = new Uint8Array([0xef, 0xbb, 0xbf]);
+const concat = (...parts: Uint8Array[]) => new Uint8Array(parts.flatMap((p) => [...p]));
+const utf8 = (text: string) => new TextEncoder().encode(text);
+const eventJson = (fields: Record<string, unknown> = {}) =>
+  JSON.stringify({ id: "evt_1QxHk2LkdIwHu7ixQ0aZ3tJm", object: "event", type: "checkout.session.completed", ...fields });
+/** `depth` levels of arrays, innermost empty. */
+const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
 
 describe("verifyStripe", () => {
   test("accepts an event signed by signStripe (round trip) and returns its id, type and exact text", async () => {
@@ -37,6 +46,7 @@ describe("verifyStripe", () => {
       eventId: "evt_1QxHk2LkdIwHu7ixQ0aZ3tJm",
       eventType: "checkout.session.completed",
       payloadJson: fixture,
+      bodyText: fixture,
       secretIndex: 0,
     });
   });
@@ -167,6 +177,102 @@ describe("verifyStripe", () => {
       expect(result).toMatchObject({ ok: false, reason: "bad-body" });
     });
   }
+
+  describe("replays (issue 8: the timestamp checked must be the one signed)", () => {
+    const old = now - 3_600;
+
+    test("refuses a captured old signature behind a fresh t=", async () => {
+      const captured = await stripeHeader(fixture, secret, old);
+      const result = await verify(fixture, { "stripe-signature": `t=${now},${captured}` });
+      expect(result).toMatchObject({ ok: false, reason: "bad-signature" });
+      expect(result.ok || result.detail).toContain("2 t= elements");
+    });
+
+    // The SDK reads " t" as another key and the last "t" as the timestamp; a trimming reader the first.
+    test("refuses a captured old signature behind a fresh t= preceded by a space", async () => {
+      const captured = await stripeHeader(fixture, secret, old);
+      const header = `${v1Of(captured)}, t=${now},t=${old}`;
+      expect(await verify(fixture, { "stripe-signature": header })).toMatchObject({ ok: false, reason: "bad-signature" });
+    });
+
+    test("refuses a fresh t= after the captured old one", async () => {
+      const captured = await stripeHeader(fixture, secret, old);
+      expect(await verify(fixture, { "stripe-signature": `${captured},t=${now}` })).toMatchObject({ ok: false, reason: "bad-signature" });
+    });
+
+    test("refuses two t= elements even when both are fresh and one is signed", async () => {
+      const fresh = await stripeHeader(fixture, secret, now);
+      expect(await verify(fixture, { "stripe-signature": `t=${now - 1},${fresh}` })).toMatchObject({ ok: false, reason: "bad-signature" });
+    });
+
+    test("checks the window against the signed timestamp: an old one alone is stale", async () => {
+      expect(await verify(fixture, { "stripe-signature": await stripeHeader(fixture, secret, old) })).toMatchObject({ ok: false, reason: "stale" });
+    });
+  });
+
+  describe("the HMAC covers the exact bytes (issue 8)", () => {
+    test("refuses a signed body with a UTF-8 BOM put in front of it", async () => {
+      const header = await stripeHeader(fixture, secret);
+      expect(await verify(concat(bom, utf8(fixture)), { "stripe-signature": header })).toMatchObject({ ok: false, reason: "bad-signature" });
+    });
+
+    test("a body that starts with a BOM, signed as such, is not JSON: 400, never a crash", async () => {
+      const body = "\uFEFF" + fixture;
+      const result = await verify(body, { "stripe-signature": await stripeHeader(body, secret) });
+      expect(result).toMatchObject({ ok: false, reason: "bad-body" });
+    });
+
+    test("a body of only a BOM, signed, is refused as not JSON", async () => {
+      expect(await verify("\uFEFF", { "stripe-signature": await stripeHeader("\uFEFF", secret) })).toMatchObject({ ok: false, reason: "bad-body" });
+    });
+
+    // The SDK signs strings only, so bytes that are not UTF-8 are signed here as Stripe documents the
+    // scheme: HMAC-SHA256 of "<t>." followed by the body bytes.
+    test("a validly signed body that is not UTF-8 is refused as bad-body, not as a bad signature", async () => {
+      const body = concat(utf8(eventJson({ note: "" }).slice(0, -2)), new Uint8Array([0xff, 0xfe]), utf8('"}'));
+      const v1 = createHmac("sha256", secret).update(`${now}.`).update(body).digest("hex");
+      const result = await verify(body, { "stripe-signature": `t=${now},v1=${v1}` });
+      expect(result).toMatchObject({ ok: false, reason: "bad-body" });
+      expect(result.ok || result.detail).toContain("UTF-8");
+    });
+
+    test("keeps the body text byte for byte", async () => {
+      const body = eventJson({ city: "Zürich 🏔" });
+      const result = await verify(body, { "stripe-signature": await stripeHeader(body, secret) });
+      expect(result.ok && new TextEncoder().encode(result.bodyText)).toEqual(utf8(body));
+    });
+  });
+
+  describe("ids and types a row can hold (issue 8)", () => {
+    for (const [name, fields] of [
+      ["a 5,000-character id", { id: "evt_" + "x".repeat(4_996) }],
+      ["a 256-character type", { type: "t".repeat(256) }],
+      ["an id with a space", { id: "evt_1 2" }],
+      ["an id with a non-ASCII character", { id: "evt_é" }],
+      ["a type with a NUL", { type: "checkout\u0000completed" }],
+    ] as const) {
+      test(`refuses a signed event with ${name}`, async () => {
+        const body = eventJson(fields);
+        const result = await verify(body, { "stripe-signature": await stripeHeader(body, secret) });
+        expect(result).toMatchObject({ ok: false, reason: "bad-body" });
+        expect(result.ok || result.detail).toContain("255 printable ASCII");
+      });
+    }
+
+    test("accepts an id of exactly 255 characters", async () => {
+      const body = eventJson({ id: "evt_" + "x".repeat(251) });
+      expect(await verify(body, { "stripe-signature": await stripeHeader(body, secret) })).toMatchObject({ ok: true });
+    });
+
+    test(`refuses a signed event nested 100,000 deep, and accepts one nested exactly ${maxJsonDepth} deep`, async () => {
+      const deep = eventJson({ data: "@" }).replace('"@"', nested(100_000));
+      const refused = await verify(deep, { "stripe-signature": await stripeHeader(deep, secret) });
+      expect(refused).toMatchObject({ ok: false, reason: "bad-body" });
+      expect(refused.ok || refused.detail).toContain("deeper");
+      const limit = eventJson({ data: "@" }).replace('"@"', nested(maxJsonDepth - 1));
+      expect(await verify(limit, { "stripe-signature": await stripeHeader(limit, secret) })).toMatchObject({ ok: true });
+    });
+  });
 
   test("rejects everything when no secret is configured", async () => {
     const result = await verify(fixture, { "stripe-signature": await stripeHeader(fixture, secret) }, { secrets: [] });

@@ -8,9 +8,10 @@ import { Elysia } from "elysia";
 import { Notice } from "../../../views/components/notice.tsx";
 import type { Logger } from "../../log.ts";
 import type { Executor } from "../../store/db.ts";
-import { getOrCreateSetting } from "../../store/settings.ts";
+import { deleteSession, getOrCreateSetting, saveSession, sessionIsLive } from "../../store/settings.ts";
 import { json } from "../errors.ts";
 import { listWebhooksApi } from "./api.ts";
+import { lazyForm, type Form } from "./form.ts";
 import { createAssets, type StaticFiles } from "./assets.ts";
 import { createAdminAuth, csrfMatches, originAllowed, type AdminSession } from "./auth.ts";
 import type { AdminContext } from "./context.ts";
@@ -33,6 +34,9 @@ export type AdminRouteDeps = AdminDeps & { wake: () => void; log: Logger; now?: 
 /** `refusal` answers the request instead of its route (a throttled address, a wrong bearer token). */
 type Identity = { session: AdminSession | null; refusal: ((set: ResponseSet) => Promise<Answer>) | null };
 
+// Elysia reads and parses a body before any hook runs; admin bodies are read by form.ts once the caller is known.
+const noParse = { parse: "none" } as const;
+
 const bearerChallenge = { "www-authenticate": 'Bearer realm="hookport admin"' };
 
 export function adminRoutes(deps: AdminRouteDeps) {
@@ -47,6 +51,11 @@ export function adminRoutes(deps: AdminRouteDeps) {
       adminToken: deps.adminToken,
       now,
       sessionKey: async () => (await getOrCreateSetting(deps.db, "admin_session_key", () => randomBytes(32).toString("base64url"))).value,
+      sessions: {
+        save: (nonce, expires, at) => saveSession(deps.db, nonce, expires, at),
+        isLive: (nonce, at) => sessionIsLive(deps.db, nonce, at),
+        delete: (nonce) => deleteSession(deps.db, nonce),
+      },
     }),
     throttle: createThrottle({ now }),
     addressOf: (request) => deps.clientAddress?.(request) ?? "unknown",
@@ -70,13 +79,15 @@ export function adminRoutes(deps: AdminRouteDeps) {
     return { session: null, refusal: async () => json(401, { error: "the bearer token is not the admin token" }, bearerChallenge) };
   };
 
-  const guard = async ({ request, set, body, session, refusal }: Identity & { request: Request; set: ResponseSet; body: unknown }) => {
+  const guard = async ({ request, set, session, refusal, form }: Identity & { request: Request; set: ResponseSet; form: () => Promise<Form> }) => {
     if (refusal) return refusal(set);
     if (!session) return unauthenticated(request, set);
     if (session.kind === "cookie" && request.method !== "GET" && request.method !== "HEAD") {
       if (!originAllowed(request)) return refuse(request, set, 403, "the request came from another site (Origin header): refused");
-      const field = body && typeof body === "object" ? (body as Record<string, unknown>)._csrf : undefined;
-      if (!csrfMatches(session, request.headers.get("x-csrf-token"), field)) {
+      const header = request.headers.get("x-csrf-token");
+      const fields = header === null ? await form() : null;
+      if (fields && !fields.ok) return refuse(request, set, fields.status, fields.error);
+      if (!csrfMatches(session, header, fields?.ok ? fields.fields.get("_csrf") : null)) {
         return refuse(request, set, 403, "the CSRF token is missing or wrong: reload the page and try again");
       }
     }
@@ -85,11 +96,12 @@ export function adminRoutes(deps: AdminRouteDeps) {
   const open = new Elysia()
     .get("/admin/static/:name", ({ params }) => ctx.assets.serve(params.name) ?? json(404, { error: "no such static file: reload the page" }))
     .get("/admin/login", ({ request, set }) => loginPage(ctx, request, set))
-    .post("/admin/login", ({ request, set, body }) => login(ctx, request, set, body));
+    .post("/admin/login", ({ request, set }) => login(ctx, request, set, lazyForm(request)), noParse);
 
   const glance = glanceRoute(ctx);
   const guarded = new Elysia()
-    .derive(({ request }) => identify(request))
+    // `form` reads the body, for the guard's CSRF check and the route, only once the caller is known.
+    .derive(async ({ request }) => ({ ...(await identify(request)), form: lazyForm(request) }))
     .onBeforeHandle(guard)
     .get("/admin", () => redirect("/admin/webhooks"))
     .get("/admin/webhooks", ({ request, set, session }) => historyPage(ctx, request, set, session))
@@ -97,11 +109,11 @@ export function adminRoutes(deps: AdminRouteDeps) {
     .get("/admin/webhooks/live", ({ request, set }) => liveUpdate(ctx, request, set))
     .get("/admin/webhooks/glance", ({ set }) => glance(set))
     .get("/admin/webhooks/bulk", ({ request, set, session }) => bulkOffers(ctx, request, set, session))
-    .post("/admin/webhooks/retry", ({ request, set, body }) => bulkRetry(ctx, request, set, body))
+    .post("/admin/webhooks/retry", ({ request, set, form }) => bulkRetry(ctx, request, set, form), noParse)
     .get("/admin/webhooks/:id", ({ request, set, session, params }) => detailPage(ctx, request, set, session, params.id))
-    .post("/admin/webhooks/:id/replay", ({ request, set, session, params }) => replay(ctx, request, set, session, params.id))
-    .get("/admin/api/webhooks", ({ request }) => listWebhooksApi(ctx.db, request))
-    .post("/admin/logout", ({ request }) => logout(request));
+    .post("/admin/webhooks/:id/replay", ({ request, set, session, params }) => replay(ctx, request, set, session, params.id), noParse)
+    .get("/admin/api/webhooks", ({ request, set }) => listWebhooksApi(ctx, request, set))
+    .post("/admin/logout", ({ request, session }) => logout(ctx, request, session), noParse);
 
   // html()'s hooks are global: they also run for routes mounted after the admin. They leave a returned
   // Response as it is (every receive route returns one), and cost nothing measurable: a POST through

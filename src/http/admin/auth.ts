@@ -1,10 +1,10 @@
 // HTTP (admin): who is asking. Scripts send `Authorization: Bearer $ADMIN_TOKEN`; browsers log in once
-// and carry a signed, expiring session cookie. State changes from a cookie session need the session's
+// and carry a signed, expiring session cookie, good only while its row is in the store (logout deletes it). State changes from a cookie session need the session's
 // CSRF token and, when the browser sends one, our own Origin (OWASP CSRF cheat sheet: synchronizer
 // token plus origin verification). Bearer requests are exempt: a browser never adds that header by itself.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
-export type AdminSession = { kind: "bearer" } | { kind: "cookie"; csrf: string };
+export type AdminSession = { kind: "bearer" } | { kind: "cookie"; csrf: string; nonce: string };
 
 /** What a token check found; `wrong` counts against the caller's address. */
 export type BearerCheck = "absent" | "ok" | "wrong";
@@ -18,11 +18,20 @@ export type AdminAuthDeps = {
   sessionKey: () => Promise<string>;
   /** Unix seconds. */
   now: () => number;
+  /**
+   * Server-side session state: a signature alone cannot be taken back, so a cookie also needs its row.
+   * No cache in front: another instance's logout must end the session here at once.
+   */
+  sessions: {
+    save(nonce: string, expires: number, now: number): Promise<void>;
+    isLive(nonce: string, now: number): Promise<boolean>;
+    delete(nonce: string): Promise<void>;
+  };
 };
 
 export type AdminAuth = ReturnType<typeof createAdminAuth>;
 
-export function createAdminAuth({ adminToken, sessionKey, now }: AdminAuthDeps) {
+export function createAdminAuth({ adminToken, sessionKey, now, sessions }: AdminAuthDeps) {
   const tokenDigest = sha256(adminToken);
   // Bound to the admin token too: changing ADMIN_TOKEN ends every session.
   let signingKey: Promise<Buffer> | undefined;
@@ -46,7 +55,7 @@ export function createAdminAuth({ adminToken, sessionKey, now }: AdminAuthDeps) 
       return timingSafeEqual(sha256(match[1]!), tokenDigest) ? "ok" : "wrong";
     },
 
-    /** The cookie session, when its signature holds and it has not expired. */
+    /** The cookie session, when its signature holds, it has not expired and it has not been logged out. */
     async readSession(request: Request): Promise<AdminSession | null> {
       const value = readCookie(request.headers.get("cookie"), sessionCookie);
       const parts = value?.split(".");
@@ -55,15 +64,20 @@ export function createAdminAuth({ adminToken, sessionKey, now }: AdminAuthDeps) 
       if (!/^\d+$/.test(expires) || Number(expires) <= now()) return null;
       const expected = await mac(`${expires}.${nonce}`);
       if (!equalText(signature, expected)) return null;
-      return { kind: "cookie", csrf: await mac(`csrf.${nonce}`) };
+      if (!(await sessions.isLive(nonce, now()))) return null;
+      return { kind: "cookie", csrf: await mac(`csrf.${nonce}`), nonce };
     },
 
     /** A new session cookie value and its CSRF token. */
     async issueSession(): Promise<{ value: string; csrf: string }> {
       const expires = Math.floor(now()) + sessionSeconds;
       const nonce = randomBytes(18).toString("base64url");
+      await sessions.save(nonce, expires, now());
       return { value: `${expires}.${nonce}.${await mac(`${expires}.${nonce}`)}`, csrf: await mac(`csrf.${nonce}`) };
     },
+
+    /** Ends a cookie session everywhere: its row goes, so the cookie is refused even if a copy is kept. */
+    endSession: (session: AdminSession) => (session.kind === "cookie" ? sessions.delete(session.nonce) : Promise.resolve()),
   };
 }
 

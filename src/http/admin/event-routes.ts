@@ -12,7 +12,7 @@ import { isFormPost } from "./history-routes.ts";
 import { prettyPayload, senderLink } from "./present.ts";
 import { answerHtml, isHtmx, isPageRequest, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
 
-export async function detailPage(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null, id: string): Promise<Answer> {
+export async function detailPage(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null, id: string | null): Promise<Answer> {
   const event = isRowId(id) ? await getEventDetail(ctx.db, id) : null;
   if (!event) return notFound(ctx, request, set, session, id);
   const replayed = new URL(request.url).searchParams.get("replayed");
@@ -23,22 +23,22 @@ export async function detailPage(ctx: AdminContext, request: Request, set: Respo
 }
 
 /** Puts the event back to pending through requeueEvents, the primitive the CLI and bulk retry share. */
-export async function replay(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null, id: string): Promise<Answer> {
+export async function replay(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null, id: string | null): Promise<Answer> {
   const [row] = isRowId(id) ? await getHistoryRows(ctx.db, [id]) : [];
   if (!row) return notFound(ctx, request, set, session, id);
-  const [queued] = await requeueEvents(ctx.db, [id]);
+  const [queued] = await requeueEvents(ctx.db, [row.id]);
   if (!queued) {
     return refuse(request, set, 409, "the event is being processed right now; replay it once this attempt has finished");
   }
   ctx.wake();
-  ctx.log.info("event replayed", { id, source: row.source, eventId: row.eventId });
+  ctx.log.info("event replayed", { id: row.id, source: row.source, eventId: row.eventId });
   const at = Math.floor(ctx.now());
   if (isHtmx(request)) {
-    const event = await getEventDetail(ctx.db, id);
+    const event = await getEventDetail(ctx.db, row.id);
     return answerHtml(set, EventLive({ data: liveData(ctx, session, event!, at) }), 202);
   }
-  if (isFormPost(request)) return redirect(`/admin/webhooks/${id}?replayed=${at}`);
-  return json(202, { status: "queued", id });
+  if (isFormPost(request)) return redirect(`/admin/webhooks/${row.id}?replayed=${at}`);
+  return json(202, { status: "queued", id: row.id });
 }
 
 function liveData(ctx: AdminContext, session: AdminSession | null, event: EventDetail, replayedAt: number | null): EventLiveData {
@@ -51,8 +51,9 @@ function liveData(ctx: AdminContext, session: AdminSession | null, event: EventD
   };
 }
 
-async function notFound(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null, id: string): Promise<Answer> {
-  const message = `There is no stored event with id ${id.slice(0, 40)}.`;
+/** CONTRACT.md: `:id` is opaque, so one that cannot name a row is unknown (404) like an absent one. */
+async function notFound(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null, id: string | null): Promise<Answer> {
+  const message = isRowId(id) ? `There is no stored event with id ${id}.` : "There is no stored event with that id: use an id the JSON API gave.";
   if (!isPageRequest(request)) return refuse(request, set, 404, message);
   return answerHtml(set, MessagePage({ page: pageContext(ctx, session), title: "Not found", message }), 404);
 }

@@ -23,8 +23,9 @@ import { json } from "../errors.ts";
 import type { AdminSession } from "./auth.ts";
 import { pageContext, type AdminContext } from "./context.ts";
 import { defaultLimit, filterQuery, isRowId, parseCursor, parseFilter, sources } from "./filters.ts";
+import type { Form } from "./form.ts";
 import { firstLiveCursor, maxWatch, planLiveUpdate } from "./live.ts";
-import { answerHtml, isHtmx, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
+import { answerHtml, badRequest, isHtmx, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
 
 const liveBatch = 100;
 const deadCap = 10_000;
@@ -34,9 +35,9 @@ const bulkBatch = 500;
 export async function historyPage(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null): Promise<Answer> {
   const params = new URL(request.url).searchParams;
   const filter = parseFilter(params);
-  if (!filter.ok) return refuse(request, set, 400, filter.error);
+  if (!filter.ok) return badRequest(ctx.log, request, set, filter.error);
   const cursor = parseCursor(params.get("cursor"));
-  if (!cursor.ok) return refuse(request, set, 400, cursor.error);
+  if (!cursor.ok) return badRequest(ctx.log, request, set, cursor.error);
 
   const page = await listHistory(ctx.db, filter.value, { before: cursor.value, limit: defaultLimit });
   const query = filterQuery(filter.value);
@@ -61,9 +62,9 @@ export async function historyPage(ctx: AdminContext, request: Request, set: Resp
 export async function moreRows(ctx: AdminContext, request: Request, set: ResponseSet): Promise<Answer> {
   const params = new URL(request.url).searchParams;
   const filter = parseFilter(params);
-  if (!filter.ok) return refuse(request, set, 400, filter.error);
+  if (!filter.ok) return badRequest(ctx.log, request, set, filter.error);
   const cursor = parseCursor(params.get("cursor"));
-  if (!cursor.ok || cursor.value === undefined) return refuse(request, set, 400, cursor.ok ? "cursor is required" : cursor.error);
+  if (!cursor.ok || cursor.value === undefined) return badRequest(ctx.log, request, set, cursor.ok ? "cursor is required" : cursor.error);
   const page = await listHistory(ctx.db, filter.value, { before: cursor.value, limit: defaultLimit });
   return answerHtml(set, EventRows({ rows: page.rows, next: page.next, query: filterQuery(filter.value) }));
 }
@@ -71,11 +72,11 @@ export async function moreRows(ctx: AdminContext, request: Request, set: Respons
 export async function liveUpdate(ctx: AdminContext, request: Request, set: ResponseSet): Promise<Answer> {
   const params = new URL(request.url).searchParams;
   const filter = parseFilter(params);
-  if (!filter.ok) return refuse(request, set, 400, filter.error);
+  if (!filter.ok) return badRequest(ctx.log, request, set, filter.error);
   const since = params.get("since") ?? "";
   const watch = (params.get("watch") ?? "").split(",").filter(Boolean);
   if (!/^\d{1,18}$/.test(since) || watch.length > maxWatch || !watch.every(isRowId)) {
-    return refuse(request, set, 400, "since must be a row id and watch at most 200 comma-separated row ids");
+    return badRequest(ctx.log, request, set, "since must be a row id and watch at most 200 comma-separated row ids");
   }
   const { rows: batch, more } = await listSince(ctx.db, filter.value, { since, limit: liveBatch });
   const inBatch = new Set(batch.map((r) => r.id));
@@ -114,7 +115,7 @@ export function glanceRoute(ctx: AdminContext, maxAgeSeconds = 5): (set: Respons
 
 export async function bulkOffers(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null): Promise<Answer> {
   const filter = parseFilter(new URL(request.url).searchParams);
-  if (!filter.ok) return refuse(request, set, 400, filter.error);
+  if (!filter.ok) return badRequest(ctx.log, request, set, filter.error);
   const count = (status: "dead" | "failed") =>
     !filter.value.status || filter.value.status === status ? countMatching(ctx.db, { ...filter.value, status }, bulkCap) : Promise.resolve(0);
   const [dead, failed] = await Promise.all([count("dead"), count("failed")]);
@@ -123,15 +124,15 @@ export async function bulkOffers(ctx: AdminContext, request: Request, set: Respo
 }
 
 /** Requeues every dead (or failed) event matching the filter, through requeueEvents in keyset batches. */
-export async function bulkRetry(ctx: AdminContext, request: Request, set: ResponseSet, body: unknown): Promise<Answer> {
-  const fields = new URLSearchParams();
-  for (const [key, value] of Object.entries(body && typeof body === "object" ? body : {})) {
-    if (typeof value === "string" && key !== "status") fields.set(key, value);
-  }
+export async function bulkRetry(ctx: AdminContext, request: Request, set: ResponseSet, form: () => Promise<Form>): Promise<Answer> {
+  const read = await form();
+  if (!read.ok) return refuse(request, set, read.status, read.error);
+  const fields = read.fields;
+  fields.delete("status");
   const retry = fields.get("retry");
-  if (retry !== "dead" && retry !== "failed") return refuse(request, set, 400, 'retry must be "dead" or "failed"');
+  if (retry !== "dead" && retry !== "failed") return badRequest(ctx.log, request, set, 'retry must be "dead" or "failed"');
   const parsed = parseFilter(fields);
-  if (!parsed.ok) return refuse(request, set, 400, parsed.error);
+  if (!parsed.ok) return badRequest(ctx.log, request, set, parsed.error);
   const filter: HistoryFilter = { ...parsed.value, status: retry };
 
   let queued = 0;

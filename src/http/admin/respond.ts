@@ -6,6 +6,7 @@
 import { isHtml } from "@elysiajs/html";
 import type { Context } from "elysia";
 import { Notice } from "../../../views/components/notice.tsx";
+import type { Logger } from "../../log.ts";
 import { json } from "../errors.ts";
 
 /** Given to html() in admin.ts; the plugin's default spells the charset `utf8`. */
@@ -63,4 +64,10 @@ export async function refuse(request: Request, set: ResponseSet, status: number,
     return answerHtml(set, Notice({ kind: "error", message }), status, { "hx-retarget": "#flash", "hx-reswap": "innerHTML", ...headers });
   }
   return json(status, { error: message }, { vary: "HX-Request", ...headers });
+}
+
+/** A 400 for an admin input that cannot be used, logged like every other refusal (http/errors.ts). */
+export function badRequest(log: Logger, request: Request, set: ResponseSet, message: string): Promise<Answer> {
+  log.warn("admin request refused", { status: 400, method: request.method, path: new URL(request.url).pathname, error: message });
+  return refuse(request, set, 400, message);
 }
