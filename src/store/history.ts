@@ -145,17 +145,18 @@ export type StatusCounts = Record<EventStatus, number>;
 
 /** Events received in the `hours` before `now` (or after it: the database's clock may run ahead), by current status. */
 export async function countByStatus(db: Executor, now: Date, hours = 24): Promise<StatusCounts> {
-  // The job's status is looked up per event in the window (a scalar subquery is never flattened): as a
-  // join, PostgreSQL hashes the whole jobs table instead, 0.3 s at 300,000 events on the dev VM.
+  // The window's events bound the jobs' side of the join by their smallest id: without it PostgreSQL
+  // hashed the whole jobs table (0.3 s at 300,000 events), and a lookup per event cost 250 ms at 33,000.
   const rows = await db.query<{ status: EventStatus; n: number }>(
-    `select (select j.status from hookport_jobs j where j.webhook_event_id = e.id and j.target = 'handler') as status, count(*)::int as n
-       from hookport_events e
-      where e.received_at > $1::timestamptz - make_interval(hours => $2)
+    `with w as materialized (select id from hookport_events where received_at > $1::timestamptz - make_interval(hours => $2))
+     select j.status, count(*)::int as n
+       from hookport_jobs j join w on w.id = j.webhook_event_id
+      where j.target = 'handler' and j.webhook_event_id >= (select min(id) from w)
       group by 1`,
     [now.toISOString(), hours],
   );
   const counts = Object.fromEntries(eventStatuses.map((s) => [s, 0])) as StatusCounts;
-  for (const r of rows) if (r.status) counts[r.status] = r.n;
+  for (const r of rows) counts[r.status] = r.n;
   return counts;
 }
 
