@@ -19,7 +19,7 @@ export async function measureAdminPage({ store, start, stop, adminToken, runs }:
   const { events, middleId } = await withStore(store, async (db) => {
     await seedHistory(db, { events: historyEvents });
     // Its 1-in-200 failed rows are due now: without this the queue would retry 5,000 of them while the page is timed.
-    await db.query("update webhook_events set next_attempt_at = now() + interval '1 day' where status = 'failed'");
+    await db.query("update hookport_jobs set next_attempt_at = now() + interval '1 day' where status = 'failed'");
     const [count] = await db.query<{ n: number }>("select count(*)::int as n from webhook_events");
     const [middle] = await db.query<{ id: string }>("select (max(id) / 2)::text as id from webhook_events");
     return { events: Number(count?.n ?? 0), middleId: middle?.id ?? "1" };

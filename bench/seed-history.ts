@@ -1,4 +1,4 @@
-// Bench: fills webhook_events with a realistic history in ONE statement (insert … select from
+// Bench: fills the events and their jobs with a realistic history in ONE statement (insert … select from
 // generate_series) and times the admin's pages on it through app.handle(), i.e. server time without
 // the network. Run: TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bun bench/seed-history.ts [rows] [days]
 import type { Executor } from "../src/store/db.ts";
@@ -11,25 +11,31 @@ export type SeedOptions = { events?: number; days?: number };
  */
 export async function seedHistory(db: Executor, { events = 1_000_000, days = 30 }: SeedOptions = {}): Promise<void> {
   await db.query(
-    `insert into webhook_events (source, event_id, event_type, payload, raw_body, headers, secret_index,
-                                 status, processed, attempts, last_error, received_at, processed_at)
-     select src, eid, typ, jsonb_build_object('id', eid, 'object', 'event', 'type', typ), '{"id":"' || eid || '"}',
-            '{"content-type":"application/json"}'::jsonb, 0,
-            st, st = 'processed', case st when 'dead' then 8 when 'failed' then 2 when 'pending' then 0 else 1 end,
+    `with e as (
+       insert into hookport_events (source, event_id, event_type, body, headers, secret_index, received_at)
+       select src, eid, typ, convert_to(jsonb_build_object('id', eid, 'object', 'event', 'type', typ)::text, 'UTF8'),
+              '{"content-type":"application/json"}'::jsonb, 0, at
+         from (select i,
+                      case when i % 10 < 7 then 'stripe' else 'github' end as src,
+                      case when i % 10 < 7 then 'evt_seed_' || i else 'seed-' || md5(i::text) end as eid,
+                      case when i % 10 < 7
+                           then (array['checkout.session.completed', 'invoice.paid', 'customer.subscription.updated', 'charge.succeeded'])[1 + i % 4]
+                           else (array['push', 'pull_request', 'issues'])[1 + i % 3] end as typ,
+                      now() - make_interval(secs => ($1 - i) * ($2 * 86400.0 / $1)) as at
+                 from generate_series(1, $1::int) as i) as s
+       returning id, received_at
+     )
+     insert into hookport_jobs (webhook_event_id, status, attempts, last_error, processed_at)
+     select id, st, case st when 'dead' then 8 when 'failed' then 2 when 'pending' then 0 else 1 end,
             case when st in ('dead', 'failed') then 'handler threw: timeout' end,
-            at, case when st = 'processed' then at + interval '40 milliseconds' end
-       from (select i,
-                    case when i % 10 < 7 then 'stripe' else 'github' end as src,
-                    case when i % 10 < 7 then 'evt_seed_' || i else 'seed-' || md5(i::text) end as eid,
-                    case when i % 10 < 7
-                         then (array['checkout.session.completed', 'invoice.paid', 'customer.subscription.updated', 'charge.succeeded'])[1 + i % 4]
-                         else (array['push', 'pull_request', 'issues'])[1 + i % 3] end as typ,
-                    case when i > $1 - 100 then 'pending' when i % 1000 = 0 then 'dead' when i % 200 = 1 then 'failed' else 'processed' end as st,
-                    now() - make_interval(secs => ($1 - i) * ($2 * 86400.0 / $1)) as at
-               from generate_series(1, $1::int) as i) as s`,
+            case when st = 'processed' then received_at + interval '40 milliseconds' end
+       from (select id, received_at,
+                    case when n > $1 - 100 then 'pending' when n % 1000 = 0 then 'dead' when n % 200 = 1 then 'failed' else 'processed' end as st
+               from (select id, received_at, row_number() over (order by id) as n from e) as numbered) as s`,
     [events, days],
   );
-  await db.query("analyze webhook_events");
+  await db.query("analyze hookport_events");
+  await db.query("analyze hookport_jobs");
 }
 
 if (import.meta.main) {

@@ -31,5 +31,35 @@ export const migrations: Migration[] = [
     ],
     "folderMillis": 1795909987606,
     "hash": "0e263d1d6ce05d1c20e60b2d1e201fc512f6ead4cb787f54ac1e017d32ce1703"
+  },
+  {
+    "sql": [
+      "CREATE TABLE \"hookport_events\" (\n\t\"id\" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name \"hookport_events_id_seq\" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),\n\t\"source\" text NOT NULL,\n\t\"event_id\" text NOT NULL,\n\t\"event_type\" text NOT NULL,\n\t\"body\" \"bytea\" NOT NULL,\n\t\"json\" text,\n\t\"headers\" jsonb DEFAULT '{}'::jsonb NOT NULL,\n\t\"secret_index\" smallint NOT NULL,\n\t\"duplicate_count\" integer DEFAULT 0 NOT NULL,\n\t\"last_duplicate_at\" timestamp with time zone,\n\t\"received_at\" timestamp with time zone DEFAULT now() NOT NULL,\n\tCONSTRAINT \"hookport_events_source_event_id_key\" UNIQUE(\"source\",\"event_id\")\n);\n",
+      "\nCREATE TABLE \"hookport_jobs\" (\n\t\"webhook_event_id\" bigint NOT NULL,\n\t\"target\" text DEFAULT 'handler' NOT NULL,\n\t\"status\" text DEFAULT 'pending' NOT NULL,\n\t\"attempts\" integer DEFAULT 0 NOT NULL,\n\t\"attempts_base\" integer DEFAULT 0 NOT NULL,\n\t\"next_attempt_at\" timestamp with time zone DEFAULT now() NOT NULL,\n\t\"locked_at\" timestamp with time zone,\n\t\"locked_by\" text,\n\t\"last_error\" text,\n\t\"note\" text,\n\t\"processed_at\" timestamp with time zone,\n\tCONSTRAINT \"hookport_jobs_pkey\" PRIMARY KEY(\"webhook_event_id\",\"target\"),\n\tCONSTRAINT \"hookport_jobs_status_check\" CHECK (status in ('pending', 'processing', 'processed', 'failed', 'dead'))\n);\n",
+      "\n-- Hand-written (issue 9): today's rows move into the new shape. Event ids are kept, as attempt rows and\n-- admin links refer to them; the body becomes bytes again, and the JSON is kept apart only where the\n-- body is not that JSON (GitHub's form encoding).\nINSERT INTO \"hookport_events\" (\"id\", \"source\", \"event_id\", \"event_type\", \"body\", \"json\", \"headers\", \"secret_index\", \"duplicate_count\", \"last_duplicate_at\", \"received_at\")\nOVERRIDING SYSTEM VALUE\nSELECT \"id\", \"source\", \"event_id\", \"event_type\", convert_to(\"raw_body\", 'UTF8'),\n       CASE WHEN left(ltrim(\"raw_body\"), 1) IN ('{', '[') THEN NULL ELSE \"payload\"::text END,\n       \"headers\", \"secret_index\", \"duplicate_count\", \"last_duplicate_at\", \"received_at\"\n  FROM \"webhook_events\";\n",
+      "\nINSERT INTO \"hookport_jobs\" (\"webhook_event_id\", \"target\", \"status\", \"attempts\", \"attempts_base\", \"next_attempt_at\", \"locked_at\", \"locked_by\", \"last_error\", \"note\", \"processed_at\")\nSELECT \"id\", 'handler', \"status\", \"attempts\", \"attempts_base\", \"next_attempt_at\", \"locked_at\", \"locked_by\", \"last_error\", \"note\", \"processed_at\"\n  FROM \"webhook_events\";\n",
+      "\nSELECT setval(pg_get_serial_sequence('\"hookport_events\"', 'id'), coalesce(max(\"id\"), 0) + 1, false) FROM \"hookport_events\";\n",
+      "\n-- As 0001 did for the old table: LZ4 where the server has it, pglz elsewhere (PGlite, old servers).\nDO $$\nBEGIN\n  EXECUTE 'ALTER TABLE \"hookport_events\" ALTER COLUMN \"body\" SET COMPRESSION lz4, ALTER COLUMN \"json\" SET COMPRESSION lz4';\nEXCEPTION WHEN others THEN\n  RAISE NOTICE 'hookport_events keeps pglz compression: %', SQLERRM;\nEND $$;\n",
+      "\nALTER TABLE \"webhook_attempts\" DROP CONSTRAINT \"webhook_attempts_webhook_event_id_webhook_events_id_fk\";\n",
+      "\nALTER TABLE \"webhook_attempts\" ADD COLUMN \"target\" text DEFAULT 'handler' NOT NULL;",
+      "\nALTER TABLE \"hookport_jobs\" ADD CONSTRAINT \"hookport_jobs_webhook_event_id_hookport_events_id_fk\" FOREIGN KEY (\"webhook_event_id\") REFERENCES \"public\".\"hookport_events\"(\"id\") ON DELETE cascade ON UPDATE no action;",
+      "\nCREATE INDEX \"hookport_events_source_id_idx\" ON \"hookport_events\" USING btree (\"source\",\"id\");",
+      "\nCREATE INDEX \"hookport_events_type_id_idx\" ON \"hookport_events\" USING btree (\"event_type\",\"id\");",
+      "\nCREATE INDEX \"hookport_events_event_id_idx\" ON \"hookport_events\" USING btree (\"event_id\");",
+      "\nCREATE INDEX \"hookport_events_received_at_idx\" ON \"hookport_events\" USING btree (\"received_at\");",
+      "\nCREATE INDEX \"hookport_jobs_due_idx\" ON \"hookport_jobs\" USING btree (\"next_attempt_at\",\"webhook_event_id\") WHERE status in ('pending', 'failed');",
+      "\nCREATE INDEX \"hookport_jobs_processing_idx\" ON \"hookport_jobs\" USING btree (\"locked_at\") WHERE status = 'processing';",
+      "\nCREATE INDEX \"hookport_jobs_status_event_idx\" ON \"hookport_jobs\" USING btree (\"status\",\"webhook_event_id\");"
+    ],
+    "folderMillis": 1796068356339,
+    "hash": "fd2aabde754afcfc1e754a43b058b32dae290ebd6e25e9d11ba985cd3df3e258"
+  },
+  {
+    "sql": [
+      "DROP TABLE \"webhook_events\" CASCADE;",
+      "\nCREATE VIEW \"public\".\"webhook_events\" AS (select e.id, e.source, e.event_id, e.event_type, coalesce(e.json, convert_from(e.body, 'UTF8'))::jsonb as payload,\n    e.headers, e.secret_index, j.status = 'processed' as processed, j.status, j.attempts, j.attempts_base,\n    j.next_attempt_at, j.locked_at, j.locked_by, j.last_error, j.note, e.duplicate_count, e.last_duplicate_at,\n    e.received_at, j.processed_at\n  from hookport_events e join hookport_jobs j on j.webhook_event_id = e.id and j.target = 'handler');"
+    ],
+    "folderMillis": 1796068375850,
+    "hash": "1ee8d5d2d2ed4481ae47ae9db8e095d8c030a1bd74cf7ac5b7fa38000c248844"
   }
 ];

@@ -26,14 +26,23 @@ export type ReceiveDeps = {
 // The contract promises senders an answer within 10 s when the store is stuck, so they retry.
 const defaultStoreTimeoutMs = 9_000;
 
+// Issue 11: a write can commit after its request was answered 503 (the store was slower than the
+// sender's patience). No answer said `received` then, and every retry would find the row and say
+// `duplicate`. Such events are remembered here, so the next delivery of one is answered `received`
+// (and counted so): the first 2xx the sender sees. Per instance, and bounded: the timeout is rare.
+const maxUnanswered = 10_000;
+
 export function webhookRoutes(deps: ReceiveDeps) {
-  return new Elysia({ name: "webhooks" }).post("/webhooks/:source", ({ request, params }) => receiveWebhook(deps, params.source, request), {
-    parse: "none",
-  });
+  const unanswered = new Set<string>();
+  return new Elysia({ name: "webhooks" }).post(
+    "/webhooks/:source",
+    ({ request, params }) => receiveWebhook(deps, unanswered, params.source, request),
+    { parse: "none" },
+  );
 }
 
 // Elysia gives a path parameter with broken percent-encoding (`/webhooks/%ZZ`) as null, whatever its type says.
-async function receiveWebhook(deps: ReceiveDeps, name: string | null, request: Request): Promise<Response> {
+async function receiveWebhook(deps: ReceiveDeps, unanswered: Set<string>, name: string | null, request: Request): Promise<Response> {
   const { config, writer, wake, metrics } = deps;
   const endpoint = typeof name === "string" ? config.endpoints.find((e) => e.name === name) : undefined;
   if (!endpoint) {
@@ -75,26 +84,36 @@ async function receiveWebhook(deps: ReceiveDeps, name: string | null, request: R
     return json(200, verification.handshake);
   }
 
+  const key = `${source}/${verification.eventId}`;
+  const writing = writer.write({
+    source,
+    eventId: verification.eventId,
+    eventType: verification.eventType,
+    payloadJson: verification.payloadJson,
+    body: body.bytes,
+    headers: keptHeaders(endpoint, request.headers),
+    secretIndex: verification.secretIndex,
+  });
   let outcome;
   try {
-    outcome = await withTimeout(
-      writer.write({
-        source,
-        eventId: verification.eventId,
-        eventType: verification.eventType,
-        payloadJson: verification.payloadJson,
-        rawBody: verification.bodyText,
-        headers: keptHeaders(endpoint, request.headers),
-        secretIndex: verification.secretIndex,
-      }),
-      deps.storeTimeoutMs ?? defaultStoreTimeoutMs,
-    );
+    outcome = await withTimeout(writing, deps.storeTimeoutMs ?? defaultStoreTimeoutMs);
   } catch (err) {
+    writing.then(
+      (late) => {
+        if (late.status !== "received") return;
+        log.warn("event stored after its request was answered 503", { eventId: verification.eventId, id: late.id });
+        if (unanswered.size >= maxUnanswered) unanswered.delete(unanswered.values().next().value!);
+        unanswered.add(key);
+        wake();
+      },
+      () => {},
+    );
     log.error("store unavailable", { err, eventId: verification.eventId });
     metrics.rejected.inc({ source, reason: "store-unavailable" });
     return problem(503, "the store cannot take the event right now; retry later", { reason: "store-unavailable" });
   }
   if (outcome.status === "refused") return refuse(400, "bad-body", outcome.detail);
+  if (outcome.status === "duplicate" && unanswered.delete(key)) outcome = { ...outcome, status: "received" as const };
 
   metrics.received.inc({ source, status: outcome.status });
   const eventLog = log.child({ eventId: verification.eventId, eventType: verification.eventType });

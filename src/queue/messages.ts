@@ -1,16 +1,9 @@
 // QUEUE: the typed messages between the thread that owns the database and the handler worker threads.
 // Everything here must survive structured clone: plain data only.
+import type { ClaimedJob } from "../store/jobs.ts";
 
-/** A claimed event as a worker sees it. The payload travels as text and is parsed on the worker. */
-export type Job = {
-  /** webhook_events.id */
-  id: string;
-  source: string;
-  eventId: string;
-  eventType: string;
-  payloadJson: string;
-  attempt: number;
-};
+/** A claimed job as a worker sees it: the store's type, plain data that survives structured clone. */
+export type Job = ClaimedJob;
 
 export type QueryMethod = "all" | "execute";
 

@@ -11,9 +11,10 @@
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { noHandlerNote } from "../handlers/registry.ts";
-import { lazyTransaction, type Database, type Executor, type LazyTx } from "../store/db.ts";
+import type { Database, Executor } from "../store/db.ts";
 import { completeJobs, failJob, releaseJob, type AttemptTiming } from "../store/jobs.ts";
 import { backoffMs } from "./backoff.ts";
+import { lazyTransaction, type LazyTx } from "./lazy-transaction.ts";
 import type { Job } from "./messages.ts";
 import type { JobResult, WorkerPool } from "./pool.ts";
 

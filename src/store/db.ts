@@ -63,32 +63,3 @@ export function holdTransaction<T>(
     }
   });
 }
-
-/** A transaction that begins at its first query, so a job that never touches the database holds none. */
-export type LazyTx = {
-  query(text: string, params: readonly unknown[], rowMode: "objects" | "arrays"): Promise<unknown[]>;
-  /** The open transaction, begun now if no query has begun it. */
-  open(): Promise<Tx>;
-  /** Whether a query has begun it. */
-  readonly begun: boolean;
-  /** Rolls back if begun; waits for queries still running. */
-  rollback(): Promise<void>;
-};
-
-export function lazyTransaction(db: Database): LazyTx {
-  let tx: Promise<Tx> | null = null;
-  const open = () => (tx ??= db.begin());
-  return {
-    open,
-    get begun() {
-      return tx !== null;
-    },
-    query: async (text, params, rowMode) => {
-      const t = await open();
-      return rowMode === "arrays" ? t.queryArrays(text, params) : t.query(text, params);
-    },
-    rollback: async () => {
-      if (tx) await (await tx).rollback();
-    },
-  };
-}

@@ -1,15 +1,19 @@
 // STORE: writing received events. Concurrent requests share one multi-row INSERT … ON CONFLICT and one
 // commit (group commit): the per-commit cost, not HTTP or HMAC, is what limits ingest. Each caller is
 // answered after that commit with its own outcome.
+import { getTableName } from "drizzle-orm";
 import { createBatcher } from "./batcher.ts";
 import type { Executor } from "./db.ts";
+import { hookportEvents, hookportJobs } from "./schema.ts";
 
 export type NewEvent = {
   source: string;
   eventId: string;
   eventType: string;
+  /** The event's JSON (for GitHub's form encoding, the decoded `payload` field). */
   payloadJson: string;
-  rawBody: string;
+  /** The body exactly as signed. */
+  body: Uint8Array;
   headers: Record<string, string>;
   secretIndex: number;
 };
@@ -19,17 +23,29 @@ export type WriteOutcome =
   /** PostgreSQL refused this row (say a \u0000 that jsonb cannot hold, an index key too long): the sender's problem, a 400. */
   | { status: "refused"; detail: string };
 
+const events = hookportEvents;
+const jobs = hookportJobs;
+const col = (column: { name: string }) => `"${column.name}"`;
+const eventsTable = `"${getTableName(events)}"`;
+
 // One row of VALUES per event, each value its own parameter: postgres.js sends parameters as they are,
 // where text[] arrays for unnest() had every quote of every payload escaped in JS and unescaped again
 // by PostgreSQL (half the writer's CPU in the issue 5 profile). A batch is padded with all-null rows,
-// filtered out by `where s is not null`, up to the next size in `statementSizes`, so a connection
-// prepares thirteen statements at most rather than one per batch size. `r` (raw_body) is null when the body
-// is the payload's text, so those bytes cross the wire once. Keys are unique within a batch (see
-// writeBatch), because ON CONFLICT DO UPDATE may not touch one row twice. `xmax = 0` tells a fresh row
-// from an updated one; the update counts redeliveries instead of dropping them silently.
-// 4096 rows × 8 parameters stays under the protocol's 65,535 parameters per statement.
+// filtered out by `where column1 is not null`, up to the next size in `statementSizes`, so a connection
+// prepares thirteen statements at most rather than one per batch size.
+//
+// The body travels once: as text when it is UTF-8 (`r`, stored with convert_to), as bytes otherwise
+// (`b`); the JSON (`p`) only when it is not the body itself. `::jsonb` on the JSON stores nothing: it
+// refuses what jsonb cannot hold (a \u0000), so the webhook_events view can always derive `payload`.
+//
+// ON CONFLICT DO NOTHING RETURNING answers "received" exactly: only rows this statement inserted come
+// back (issue 11), and their handler jobs are inserted from them in the same statement. `counted` counts
+// the redeliveries of rows already in the statement's snapshot (it cannot see the rows `inserted` adds).
+// A row another writer committed while this statement ran is in neither: ON CONFLICT waited for it,
+// the snapshot predates it. Those few are counted by a second statement (`bumpSql`), which sees them.
+// 4096 rows × 9 parameters stays under the protocol's 65,535 parameters per statement.
 const statementSizes = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] as const;
-const columnsPerRow = 8;
+const columnsPerRow = 9;
 const insertStatements = new Map<number, string>();
 
 function insertSql(size: number): string {
@@ -38,22 +54,41 @@ function insertSql(size: number): string {
   const rows: string[] = [];
   for (let row = 0; row < size; row++) {
     const $ = (column: number) => `$${row * columnsPerRow + column}`;
-    rows.push(`(${$(1)}::text,${$(2)}::text,${$(3)}::text,${$(4)}::text,${$(5)}::text,${$(6)}::text,${$(7)}::int2,${$(8)}::int4)`);
+    rows.push(`(${$(1)}::text,${$(2)}::text,${$(3)}::text,${$(4)}::text,${$(5)}::bytea,${$(6)}::text,${$(7)}::text,${$(8)}::int2,${$(9)}::int4)`);
   }
-  text = `insert into webhook_events (source, event_id, event_type, payload, raw_body, headers, secret_index, duplicate_count, last_duplicate_at)
-select s, e, t, p::jsonb, coalesce(r, p), h::jsonb, i, n - 1, case when n > 1 then now() end
-from (values ${rows.join(",")}) as v(s, e, t, p, r, h, i, n)
-where s is not null
-on conflict (source, event_id) do update
-  set duplicate_count = webhook_events.duplicate_count + excluded.duplicate_count + 1, last_duplicate_at = now()
-returning id::text as id, source, event_id, (xmax = 0) as inserted`;
+  text = `with v(s, e, t, r, b, p, h, i, n) as (
+  select * from (values ${rows.join(",")}) as v where column1 is not null
+), inserted as (
+  insert into ${eventsTable} (${col(events.source)}, ${col(events.eventId)}, ${col(events.eventType)}, ${col(events.body)}, ${col(events.json)},
+    ${col(events.headers)}, ${col(events.secretIndex)}, ${col(events.duplicateCount)}, ${col(events.lastDuplicateAt)})
+  select s, e, t, coalesce(convert_to(r, 'UTF8'), b), p, h::jsonb, i, n - 1, case when n > 1 then now() end
+  from v where coalesce(p, r)::jsonb is not null
+  on conflict (${col(events.source)}, ${col(events.eventId)}) do nothing
+  returning ${col(events.id)}, ${col(events.source)}, ${col(events.eventId)}
+), queued as (
+  insert into "${getTableName(jobs)}" (${col(jobs.webhookEventId)}) select ${col(events.id)} from inserted
+), counted as (
+  update ${eventsTable} x set ${col(events.duplicateCount)} = x.${col(events.duplicateCount)} + v.n, ${col(events.lastDuplicateAt)} = now()
+    from v where x.${col(events.source)} = v.s and x.${col(events.eventId)} = v.e
+  returning x.${col(events.id)}, x.${col(events.source)}, x.${col(events.eventId)}
+)
+select ${col(events.id)}::text as id, ${col(events.source)} as source, ${col(events.eventId)} as "eventId", true as inserted from inserted
+union all
+select ${col(events.id)}::text, ${col(events.source)}, ${col(events.eventId)}, false from counted`;
   insertStatements.set(size, text);
   return text;
 }
 
-type Returned = { id: string; source: string; event_id: string; inserted: boolean };
+const bumpSql = `update ${eventsTable} e
+   set ${col(events.duplicateCount)} = e.${col(events.duplicateCount)} + u.n, ${col(events.lastDuplicateAt)} = now()
+  from unnest($1::text[], $2::text[], $3::int4[]) as u(s, e, n)
+ where e.${col(events.source)} = u.s and e.${col(events.eventId)} = u.e
+returning e.${col(events.id)}::text as id, e.${col(events.source)} as source, e.${col(events.eventId)} as "eventId"`;
 
-/** Writes a batch in one statement; returns one outcome per input, in order. */
+type Stored = { id: string; source: string; eventId: string };
+type Returned = Stored & { inserted: boolean };
+
+/** Writes a batch; returns one outcome per input, in order. */
 export async function writeBatch(db: Executor, events: readonly NewEvent[]): Promise<WriteOutcome[]> {
   const key = (source: string, eventId: string) => `${source}\u0000${eventId}`;
   const firstIndex = new Map<string, number>();
@@ -71,12 +106,9 @@ export async function writeBatch(db: Executor, events: readonly NewEvent[]): Pro
   // new ids wait for each other instead of deadlocking (each held one id the other needed, issue 5).
   unique.sort((a, b) => compareKeys(key(a.source, a.eventId), key(b.source, b.eventId)));
 
-  let rows: Returned[];
+  let stored: { inserted: Stored[]; existing: Stored[] };
   try {
-    rows = await insertRows(db, unique, (e) => copies.get(key(e.source, e.eventId)) ?? 1).catch((err: unknown) =>
-      // A deadlock with another writer of these rows (the queue's updates) rolled the statement back: once more.
-      sqlState(err) === "40P01" ? insertRows(db, unique, (e) => copies.get(key(e.source, e.eventId)) ?? 1) : Promise.reject(err),
-    );
+    stored = await storeRows(db, unique, (e) => copies.get(key(e.source, e.eventId)) ?? 1);
   } catch (err) {
     if (!isRowError(err) || unique.length === 1) {
       if (isRowError(err)) return events.map(() => ({ status: "refused", detail: describeRowError(err) }));
@@ -96,29 +128,71 @@ export async function writeBatch(db: Executor, events: readonly NewEvent[]): Pro
     });
   }
 
-  const byKey = new Map(rows.map((r) => [key(r.source, r.event_id), r]));
+  const inserted = new Map(stored.inserted.map((r) => [key(r.source, r.eventId), r.id]));
+  const existing = new Map(stored.existing.map((r) => [key(r.source, r.eventId), r.id]));
   return events.map((e, i) => {
-    const row = byKey.get(key(e.source, e.eventId))!;
-    const first = firstIndex.get(key(e.source, e.eventId)) === i;
-    return { status: first && row.inserted ? "received" : "duplicate", id: row.id };
+    const k = key(e.source, e.eventId);
+    const id = inserted.get(k);
+    if (id !== undefined) return { status: firstIndex.get(k) === i ? "received" : "duplicate", id };
+    return { status: "duplicate", id: existing.get(k)! };
   });
 }
+
+/** Inserts what is new and counts the rest as redeliveries of rows that exist (committed by someone). */
+async function storeRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: NewEvent) => number): Promise<{ inserted: Stored[]; existing: Stored[] }> {
+  const rows = await retryDeadlock(() => insertRows(db, events, copiesOf));
+  const inserted = rows.filter((r) => r.inserted);
+  const existing: Stored[] = rows.filter((r) => !r.inserted);
+  if (rows.length === events.length) return { inserted, existing };
+  const seen = new Set(rows.map((r) => `${r.source}\u0000${r.eventId}`));
+  const rest = events.filter((e) => !seen.has(`${e.source}\u0000${e.eventId}`));
+  const late = await retryDeadlock(() => db.query<Stored>(bumpSql, [rest.map((e) => e.source), rest.map((e) => e.eventId), rest.map(copiesOf)]));
+  existing.push(...late);
+  if (late.length === rest.length) return { inserted, existing };
+  // ON CONFLICT DO NOTHING skipped a row that is gone now: only a writer that rolled back leaves that.
+  const again = await storeRows(db, rest.filter((e) => !late.some((r) => r.source === e.source && r.eventId === e.eventId)), copiesOf);
+  return { inserted: [...inserted, ...again.inserted], existing: [...existing, ...again.existing] };
+}
+
+/**
+ * A deadlock with another writer of these rows (two batches counting the same redeliveries) rolled the
+ * statement back: once more. Only the statement that failed: one that committed is not run twice, or
+ * its rows would come back as redeliveries of themselves.
+ */
+function retryDeadlock<T>(statement: () => Promise<T>): Promise<T> {
+  return statement().catch((err: unknown) => (sqlState(err) === "40P01" ? statement() : Promise.reject(err)));
+}
+
+// ignoreBOM keeps a leading BOM in the text, so the text is the body byte for byte.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: NewEvent) => number): Promise<Returned[]> {
   const size = statementSizes.find((n) => n >= events.length) ?? events.length;
   const params: unknown[] = new Array(size * columnsPerRow).fill(null);
   let k = 0;
   for (const e of events) {
+    const text = bodyText(e.body);
     params[k++] = e.source;
     params[k++] = e.eventId;
     params[k++] = e.eventType;
-    params[k++] = e.payloadJson;
-    params[k++] = e.rawBody === e.payloadJson ? null : e.rawBody;
+    params[k++] = text;
+    params[k++] = text === null ? Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength) : null;
+    params[k++] = text === e.payloadJson ? null : e.payloadJson;
     params[k++] = JSON.stringify(e.headers);
     params[k++] = e.secretIndex;
     params[k++] = copiesOf(e);
   }
   return db.query<Returned>(insertSql(size), params);
+}
+
+/** The body as text when PostgreSQL's text can hold it (UTF-8 without NUL: most are); null when not. */
+function bodyText(body: Uint8Array): string | null {
+  try {
+    const text = utf8.decode(body);
+    return text.includes("\u0000") ? null : text;
+  } catch {
+    return null;
+  }
 }
 
 const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,37 +1,85 @@
-// STORE: the event row as a job — claim, complete, fail, release, reclaim and requeue, one statement
-// each (graphile/worker's getJobs/completeJobs/failJobs/resetLockedAt). Every change after the claim
-// is fenced on the claim (locked_by and attempts), so a worker whose lease was lost cannot finish it.
-import type { Job } from "../queue/messages.ts";
+// STORE: jobs, the work on events — claim, complete, fail, release, reclaim and requeue, one statement
+// each (graphile/worker's getJobs/completeJobs/failJobs/resetLockedAt). A job is a narrow row of its
+// own, so none of these rewrites an event row or its indexes. Every change after the claim is fenced on
+// the claim (locked_by and attempts), so a worker whose lease was lost cannot finish it.
+import { getTableName } from "drizzle-orm";
 import type { Executor } from "./db.ts";
+import { hookportEvents, hookportJobs, webhookAttempts, type JobTarget } from "./schema.ts";
+
+/** A claimed job as the queue runs it. Plain data: it crosses to the worker threads as it is. */
+export type ClaimedJob = {
+  /** The event's row id (hookport_events.id), the same for all its jobs. */
+  id: string;
+  target: JobTarget;
+  source: string;
+  eventId: string;
+  eventType: string;
+  /** The event's JSON as text: parsed on the worker, not on the thread that owns the database. */
+  payloadJson: string;
+  attempt: number;
+};
 
 export type Claim = { instance: string; limit: number };
 export type AttemptTiming = { worker: string | null; startedAt: Date; durationMs: number };
 
+const col = (column: { name: string }) => `"${column.name}"`;
+const J = {
+  table: `"${getTableName(hookportJobs)}"`,
+  eventRow: col(hookportJobs.webhookEventId),
+  target: col(hookportJobs.target),
+  status: col(hookportJobs.status),
+  attempts: col(hookportJobs.attempts),
+  attemptsBase: col(hookportJobs.attemptsBase),
+  nextAttemptAt: col(hookportJobs.nextAttemptAt),
+  lockedAt: col(hookportJobs.lockedAt),
+  lockedBy: col(hookportJobs.lockedBy),
+  lastError: col(hookportJobs.lastError),
+  note: col(hookportJobs.note),
+  processedAt: col(hookportJobs.processedAt),
+};
+const E = {
+  table: `"${getTableName(hookportEvents)}"`,
+  id: col(hookportEvents.id),
+  source: col(hookportEvents.source),
+  eventId: col(hookportEvents.eventId),
+  eventType: col(hookportEvents.eventType),
+  body: col(hookportEvents.body),
+  json: col(hookportEvents.json),
+};
+const A = webhookAttempts;
+const attemptsInto = `insert into "${getTableName(A)}" (${[A.webhookEventId, A.target, A.attempt, A.outcome, A.error, A.note, A.worker, A.startedAt, A.durationMs].map(col).join(", ")})`;
+
+/** The job of one claim, as every statement after the claim fences on it. */
+const fence = (id: string, target: string, instance: string, attempt: string, j = "") =>
+  `${j}${J.eventRow} = ${id} and ${j}${J.target} = ${target} and ${j}${J.lockedBy} = ${instance} and ${j}${J.attempts} = ${attempt} and ${j}${J.status} = 'processing'`;
+
 /**
- * Takes due events and marks them processing, counting the attempt now: an event whose handler
- * kills the process still runs out of attempts. SKIP LOCKED lets several instances claim side by side.
+ * Takes due jobs and marks them processing, counting the attempt now: a job whose handler kills the
+ * process still runs out of attempts. SKIP LOCKED lets several instances claim side by side.
  */
-export async function claimDue(db: Executor, { instance, limit }: Claim): Promise<Job[]> {
-  const rows = await db.query<{ id: string; source: string; event_id: string; event_type: string; payload: string; attempts: number }>(
+export async function claimDue(db: Executor, { instance, limit }: Claim): Promise<ClaimedJob[]> {
+  return db.query<ClaimedJob>(
     `with due as (
-       select id from webhook_events
-        where status in ('pending', 'failed') and next_attempt_at <= now()
-        order by next_attempt_at, id
+       select ${J.eventRow}, ${J.target} from ${J.table}
+        where ${J.status} in ('pending', 'failed') and ${J.nextAttemptAt} <= now()
+        order by ${J.nextAttemptAt}, ${J.eventRow}
         limit $1
         for update skip locked
+     ), claimed as (
+       update ${J.table} j
+          set ${J.status} = 'processing', ${J.attempts} = j.${J.attempts} + 1, ${J.lockedAt} = now(), ${J.lockedBy} = $2
+         from due where j.${J.eventRow} = due.${J.eventRow} and j.${J.target} = due.${J.target}
+       returning j.${J.eventRow}, j.${J.target}, j.${J.attempts}
      )
-     update webhook_events e
-        set status = 'processing', attempts = e.attempts + 1, locked_at = now(), locked_by = $2
-       from due where e.id = due.id
-     returning e.id::text as id, e.source, e.event_id, e.event_type, e.payload::text as payload, e.attempts`,
+     select c.${J.eventRow}::text as id, c.${J.target} as target, e.${E.source} as source, e.${E.eventId} as "eventId",
+            e.${E.eventType} as "eventType", coalesce(e.${E.json}, convert_from(e.${E.body}, 'UTF8')) as "payloadJson", c.${J.attempts} as attempt
+       from claimed c join ${E.table} e on e.${E.id} = c.${J.eventRow}
+      order by c.${J.eventRow}`,
     [limit, instance],
   );
-  return rows.map((r) => ({ id: r.id, source: r.source, eventId: r.event_id, eventType: r.event_type, payloadJson: r.payload, attempt: r.attempts }));
 }
 
-const attemptColumns = "(webhook_event_id, attempt, outcome, error, note, worker, started_at, duration_ms)";
-
-export type Completion = { job: Job; note: string | null; timing: AttemptTiming };
+export type Completion = { job: ClaimedJob; note: string | null; timing: AttemptTiming };
 
 /**
  * Marks jobs processed in one statement, with an attempt row each. Run it inside the transaction that
@@ -39,26 +87,27 @@ export type Completion = { job: Job; note: string | null; timing: AttemptTiming 
  * Returns, per job, whether its lease held; the caller rolls back when one did not.
  */
 export async function completeJobs(db: Executor, instance: string, items: readonly Completion[]): Promise<boolean[]> {
-  const rows = await db.query<{ id: string }>(
+  const rows = await db.query<{ id: string; target: string }>(
     `with input as (
        -- started_at travels as text: under drizzle, postgres.js passes timestamp arrays unserialised.
-       select * from unnest($2::int8[], $3::int4[], $4::text[], $5::text[], $6::text[], $7::int4[])
-         as u(id, attempt, note, worker, started_at, duration_ms)
+       select * from unnest($2::int8[], $3::text[], $4::int4[], $5::text[], $6::text[], $7::text[], $8::int4[])
+         as u(id, target, attempt, note, worker, started_at, duration_ms)
      ), done as (
-       update webhook_events e
-          set status = 'processed', processed = true, processed_at = now(), note = i.note,
-              last_error = null, locked_at = null, locked_by = null
+       update ${J.table} j
+          set ${J.status} = 'processed', ${J.processedAt} = now(), ${J.note} = i.note,
+              ${J.lastError} = null, ${J.lockedAt} = null, ${J.lockedBy} = null
          from input i
-        where e.id = i.id and e.locked_by = $1 and e.attempts = i.attempt and e.status = 'processing'
-        returning e.id, e.attempts
+        where ${fence("i.id", "i.target", "$1", "i.attempt", "j.")}
+        returning j.${J.eventRow} as id, j.${J.target} as target, j.${J.attempts} as attempts
      )
-     insert into webhook_attempts ${attemptColumns}
-     select d.id, d.attempts, 'processed', null, i.note, i.worker, i.started_at::timestamptz, i.duration_ms
-       from done d join input i on i.id = d.id
-     returning webhook_event_id::text as id`,
+     ${attemptsInto}
+     select d.id, d.target, d.attempts, 'processed', null, i.note, i.worker, i.started_at::timestamptz, i.duration_ms
+       from done d join input i on i.id = d.id and i.target = d.target
+     returning ${col(A.webhookEventId)}::text as id, ${col(A.target)} as target`,
     [
       instance,
       items.map((c) => c.job.id),
+      items.map((c) => c.job.target),
       items.map((c) => c.job.attempt),
       items.map((c) => c.note),
       items.map((c) => c.timing.worker),
@@ -66,52 +115,52 @@ export async function completeJobs(db: Executor, instance: string, items: readon
       items.map((c) => c.timing.durationMs),
     ],
   );
-  const completed = new Set(rows.map((r) => r.id));
-  return items.map((c) => completed.has(c.job.id));
+  const completed = new Set(rows.map((r) => `${r.id}/${r.target}`));
+  return items.map((c) => completed.has(`${c.job.id}/${c.job.target}`));
 }
 
 /** Records a failed attempt: `failed` with its next try after `delayMs`, or `dead` once out of attempts. */
 export async function failJob(
   db: Executor,
   instance: string,
-  job: Job,
+  job: ClaimedJob,
   error: string,
   { maxAttempts, delayMs, ...timing }: AttemptTiming & { maxAttempts: number; delayMs: number },
 ): Promise<"failed" | "dead" | "lost"> {
   const [row] = await db.query<{ outcome: "failed" | "dead" }>(
     `with f as (
-       update webhook_events
-          set status = case when attempts - attempts_base >= $5 then 'dead' else 'failed' end,
-              next_attempt_at = now() + $6::int * interval '1 millisecond',
-              last_error = $4, locked_at = null, locked_by = null
-        where id = $1 and locked_by = $2 and attempts = $3 and status = 'processing'
-        returning id, attempts, status
+       update ${J.table}
+          set ${J.status} = case when ${J.attempts} - ${J.attemptsBase} >= $6 then 'dead' else 'failed' end,
+              ${J.nextAttemptAt} = now() + $7::int * interval '1 millisecond',
+              ${J.lastError} = $5, ${J.lockedAt} = null, ${J.lockedBy} = null
+        where ${fence("$1", "$2", "$3", "$4")}
+        returning ${J.eventRow}, ${J.target}, ${J.attempts}, ${J.status}
      )
-     insert into webhook_attempts ${attemptColumns}
-     select id, attempts, status, $4, null, $7, $8, $9 from f
-     returning outcome`,
-    [job.id, instance, job.attempt, error, maxAttempts, delayMs, timing.worker, timing.startedAt.toISOString(), timing.durationMs],
+     ${attemptsInto}
+     select ${J.eventRow}, ${J.target}, ${J.attempts}, ${J.status}, $5, null, $8, $9, $10 from f
+     returning ${col(A.outcome)} as outcome`,
+    [job.id, job.target, instance, job.attempt, error, maxAttempts, delayMs, timing.worker, timing.startedAt.toISOString(), timing.durationMs],
   );
   return row?.outcome ?? "lost";
 }
 
 /** Gives a job back without spending its attempt (its worker was stopped for a reason not its own). */
-export async function releaseJob(db: Executor, instance: string, job: Job, reason: string, timing: AttemptTiming): Promise<void> {
+export async function releaseJob(db: Executor, instance: string, job: ClaimedJob, reason: string, timing: AttemptTiming): Promise<void> {
   await db.query(
     `with r as (
-       update webhook_events
-          set status = 'pending', attempts = attempts - 1, next_attempt_at = now(), locked_at = null, locked_by = null
-        where id = $1 and locked_by = $2 and attempts = $3 and status = 'processing'
-        returning id
+       update ${J.table}
+          set ${J.status} = 'pending', ${J.attempts} = ${J.attempts} - 1, ${J.nextAttemptAt} = now(), ${J.lockedAt} = null, ${J.lockedBy} = null
+        where ${fence("$1", "$2", "$3", "$4")}
+        returning ${J.eventRow}, ${J.target}
      )
-     insert into webhook_attempts ${attemptColumns}
-     select id, $3, 'released', $4, null, $5, $6, $7 from r`,
-    [job.id, instance, job.attempt, reason, timing.worker, timing.startedAt.toISOString(), timing.durationMs],
+     ${attemptsInto}
+     select ${J.eventRow}, ${J.target}, $4, 'released', $5, null, $6, $7, $8 from r`,
+    [job.id, job.target, instance, job.attempt, reason, timing.worker, timing.startedAt.toISOString(), timing.durationMs],
   );
 }
 
 /**
- * Takes back events left `processing` by an instance that is gone. An owner is gone when no session
+ * Takes back jobs left `processing` by an instance that is gone. An owner is gone when no session
  * on the server carries its name (each instance names its connections with application_name; PGlite
  * has one process, so any other owner is a previous run), or when the lease is far older than any
  * handler may run. Returns how many were taken back; they count as failed attempts.
@@ -119,32 +168,33 @@ export async function releaseJob(db: Executor, instance: string, job: Job, reaso
 export async function reclaimOrphans(db: Executor, instance: string, { leaseMs, maxAttempts }: { leaseMs: number; maxAttempts: number }): Promise<number> {
   const rows = await db.query(
     `with orphans as (
-       select id, locked_at, locked_by from webhook_events w
-        where status = 'processing'
-          and (locked_at < now() - $2::int * interval '1 millisecond'
-               or (locked_by is distinct from $1
-                   and not exists (select 1 from pg_stat_activity a where a.application_name = w.locked_by)))
+       select ${J.eventRow}, ${J.target}, ${J.lockedAt}, ${J.lockedBy} from ${J.table} w
+        where ${J.status} = 'processing'
+          and (${J.lockedAt} < now() - $2::int * interval '1 millisecond'
+               or (${J.lockedBy} is distinct from $1
+                   and not exists (select 1 from pg_stat_activity a where a.application_name = w.${J.lockedBy})))
         for update skip locked
      ), r as (
-       update webhook_events e
-          set status = case when e.attempts - e.attempts_base >= $3 then 'dead' else 'failed' end,
-              next_attempt_at = now(), locked_at = null, locked_by = null,
-              last_error = 'interrupted: the instance handling it stopped (' || coalesce(o.locked_by, '?') || ')'
-         from orphans o where e.id = o.id
-       returning e.id, e.attempts, e.status, e.last_error, o.locked_at, o.locked_by
+       update ${J.table} j
+          set ${J.status} = case when j.${J.attempts} - j.${J.attemptsBase} >= $3 then 'dead' else 'failed' end,
+              ${J.nextAttemptAt} = now(), ${J.lockedAt} = null, ${J.lockedBy} = null,
+              ${J.lastError} = 'interrupted: the instance handling it stopped (' || coalesce(o.${J.lockedBy}, '?') || ')'
+         from orphans o where j.${J.eventRow} = o.${J.eventRow} and j.${J.target} = o.${J.target}
+       returning j.${J.eventRow}, j.${J.target}, j.${J.attempts}, j.${J.status}, j.${J.lastError}, o.${J.lockedAt}, o.${J.lockedBy}
      )
-     insert into webhook_attempts ${attemptColumns}
-     select id, attempts, status, last_error, null, locked_by, locked_at, (extract(epoch from now() - locked_at) * 1000)::int from r
+     ${attemptsInto}
+     select ${J.eventRow}, ${J.target}, ${J.attempts}, ${J.status}, ${J.lastError}, null, ${J.lockedBy}, ${J.lockedAt},
+            (extract(epoch from now() - ${J.lockedAt}) * 1000)::int from r
      returning 1`,
     [instance, leaseMs, maxAttempts],
   );
   return rows.length;
 }
 
-/** Events waiting for a handler, by status (pending, failed), for the backlog gauge. */
+/** Jobs waiting for a worker, by status (pending, failed, processing), for the backlog gauge. */
 export async function countBacklog(db: Executor): Promise<Record<"pending" | "failed" | "processing", number>> {
   const rows = await db.query<{ status: "pending" | "failed" | "processing"; n: number }>(
-    "select status, count(*)::int as n from webhook_events where status in ('pending', 'failed', 'processing') group by status",
+    `select ${J.status} as status, count(*)::int as n from ${J.table} where ${J.status} in ('pending', 'failed', 'processing') group by 1`,
   );
   const counts = { pending: 0, failed: 0, processing: 0 };
   for (const r of rows) counts[r.status] = r.n;
@@ -152,17 +202,17 @@ export async function countBacklog(db: Executor): Promise<Record<"pending" | "fa
 }
 
 /**
- * Puts events back to `pending`, due now, with a fresh MAX_ATTEMPTS budget; their attempts and the
- * attempt history stay. Events being processed right now are left alone. Returns the ids requeued.
+ * Puts the jobs of these events back to `pending`, due now, with a fresh MAX_ATTEMPTS budget; their
+ * attempts and the attempt history stay. Jobs being processed right now are left alone. Returns the
+ * event ids requeued.
  */
 export async function requeueEvents(db: Executor, ids: readonly string[]): Promise<string[]> {
   const rows = await db.query<{ id: string }>(
-    `update webhook_events
-        set status = 'pending', processed = false, next_attempt_at = now(), attempts_base = attempts,
-            locked_at = null, locked_by = null
-      where id = any($1::int8[]) and status <> 'processing'
-      returning id::text as id`,
+    `update ${J.table}
+        set ${J.status} = 'pending', ${J.nextAttemptAt} = now(), ${J.attemptsBase} = ${J.attempts}, ${J.lockedAt} = null, ${J.lockedBy} = null
+      where ${J.eventRow} = any($1::int8[]) and ${J.status} <> 'processing'
+      returning ${J.eventRow}::text as id`,
     [ids],
   );
-  return rows.map((r) => r.id);
+  return [...new Set(rows.map((r) => r.id))];
 }

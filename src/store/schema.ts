@@ -5,10 +5,12 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   index,
   integer,
   jsonb,
   pgTable,
+  pgView,
   primaryKey,
   smallint,
   text,
@@ -21,58 +23,115 @@ export type EventStatus = (typeof eventStatuses)[number];
 
 const tz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
-/** The event row is also the job: status, attempts, next_attempt_at and the lease live here. */
-export const webhookEvents = pgTable(
-  "webhook_events",
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => "bytea" });
+
+/**
+ * Events are facts, written once at ingest and never updated but for the duplicate count: the body
+ * exactly as signed (one copy), and what the verifier learnt from it. Work on them lives in
+ * hookport_jobs, so claims and completions never rewrite an event row or its indexes.
+ */
+export const hookportEvents = pgTable(
+  "hookport_events",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     source: text("source").notNull(),
     eventId: text("event_id").notNull(),
     eventType: text("event_type").notNull(),
-    payload: jsonb("payload").notNull(),
-    /** The body exactly as the sender signed it, so it can be shown or re-verified byte for byte. */
-    rawBody: text("raw_body").notNull(),
+    /** The body byte for byte, so it can be shown or re-verified as signed. */
+    body: bytea("body").notNull(),
+    /** The event's JSON when the body is not that JSON itself (GitHub's form encoding, or bytes that are not UTF-8). */
+    json: text("json"),
     headers: jsonb("headers").$type<Record<string, string>>().notNull().default({}),
     secretIndex: smallint("secret_index").notNull(),
-    processed: boolean("processed").notNull().default(false),
+    duplicateCount: integer("duplicate_count").notNull().default(0),
+    lastDuplicateAt: tz("last_duplicate_at"),
+    receivedAt: tz("received_at").notNull().defaultNow(),
+  },
+  (t) => [
+    unique("hookport_events_source_event_id_key").on(t.source, t.eventId),
+    // History filters, newest first by id (keyset pagination), and the admin's time windows.
+    index("hookport_events_source_id_idx").on(t.source, t.id),
+    index("hookport_events_type_id_idx").on(t.eventType, t.id),
+    index("hookport_events_event_id_idx").on(t.eventId),
+    index("hookport_events_received_at_idx").on(t.receivedAt),
+  ],
+);
+
+/** Who works on an event. Today every event has one job, its handler; forwarding adds a target per URL. */
+export const jobTargets = ["handler"] as const;
+export type JobTarget = (typeof jobTargets)[number];
+
+/** Work: one narrow row per (event, target) with its status, attempt counters, lease and next try. */
+export const hookportJobs = pgTable(
+  "hookport_jobs",
+  {
+    webhookEventId: bigint("webhook_event_id", { mode: "number" })
+      .notNull()
+      .references(() => hookportEvents.id, { onDelete: "cascade" }),
+    target: text("target").$type<JobTarget>().notNull().default("handler"),
     status: text("status").$type<EventStatus>().notNull().default("pending"),
-    /** Handler attempts so far, all runs included (the admin shows this). */
+    /** Attempts so far, all runs included (the admin shows this). */
     attempts: integer("attempts").notNull().default(0),
-    /** `attempts` when the event was last (re)queued: a replay gets a fresh MAX_ATTEMPTS budget. */
+    /** `attempts` when the job was last (re)queued: a replay gets a fresh MAX_ATTEMPTS budget. */
     attemptsBase: integer("attempts_base").notNull().default(0),
     nextAttemptAt: tz("next_attempt_at").notNull().defaultNow(),
     lockedAt: tz("locked_at"),
     lockedBy: text("locked_by"),
     lastError: text("last_error"),
     note: text("note"),
-    duplicateCount: integer("duplicate_count").notNull().default(0),
-    lastDuplicateAt: tz("last_duplicate_at"),
-    receivedAt: tz("received_at").notNull().defaultNow(),
     processedAt: tz("processed_at"),
   },
   (t) => [
-    unique("webhook_events_source_event_id_key").on(t.source, t.eventId),
+    primaryKey({ name: "hookport_jobs_pkey", columns: [t.webhookEventId, t.target] }),
     // The claim: due rows only, so the index stays as small as the backlog.
-    index("webhook_events_due_idx").on(t.nextAttemptAt, t.id).where(sql`status in ('pending', 'failed')`),
-    index("webhook_events_processing_idx").on(t.lockedAt).where(sql`status = 'processing'`),
-    // History filters, newest first by id (keyset pagination).
-    index("webhook_events_source_id_idx").on(t.source, t.id),
-    index("webhook_events_status_id_idx").on(t.status, t.id),
-    index("webhook_events_type_id_idx").on(t.eventType, t.id),
-    index("webhook_events_event_id_idx").on(t.eventId),
-    index("webhook_events_received_at_idx").on(t.receivedAt),
-    check("webhook_events_status_check", sql`status in ('pending', 'processing', 'processed', 'failed', 'dead')`),
+    index("hookport_jobs_due_idx").on(t.nextAttemptAt, t.webhookEventId).where(sql`status in ('pending', 'failed')`),
+    index("hookport_jobs_processing_idx").on(t.lockedAt).where(sql`status = 'processing'`),
+    // The history's status filter, newest event first.
+    index("hookport_jobs_status_event_idx").on(t.status, t.webhookEventId),
+    check("hookport_jobs_status_check", sql`status in ('pending', 'processing', 'processed', 'failed', 'dead')`),
   ],
 );
 
-/** One row per handler attempt: the admin's timeline. */
+/**
+ * The CONTRACT's webhook_events: each event with its handler job, `payload` as jsonb and `processed`,
+ * so the seed tutorial's queries keep working. The admin's history reads it too.
+ */
+export const webhookEvents = pgView("webhook_events", {
+  id: bigint("id", { mode: "number" }).notNull(),
+  source: text("source").notNull(),
+  eventId: text("event_id").notNull(),
+  eventType: text("event_type").notNull(),
+  payload: jsonb("payload").notNull(),
+  headers: jsonb("headers").$type<Record<string, string>>().notNull(),
+  secretIndex: smallint("secret_index").notNull(),
+  processed: boolean("processed").notNull(),
+  status: text("status").$type<EventStatus>().notNull(),
+  attempts: integer("attempts").notNull(),
+  attemptsBase: integer("attempts_base").notNull(),
+  nextAttemptAt: tz("next_attempt_at").notNull(),
+  lockedAt: tz("locked_at"),
+  lockedBy: text("locked_by"),
+  lastError: text("last_error"),
+  note: text("note"),
+  duplicateCount: integer("duplicate_count").notNull(),
+  lastDuplicateAt: tz("last_duplicate_at"),
+  receivedAt: tz("received_at").notNull(),
+  processedAt: tz("processed_at"),
+}).as(
+  sql`select e.id, e.source, e.event_id, e.event_type, coalesce(e.json, convert_from(e.body, 'UTF8'))::jsonb as payload,
+    e.headers, e.secret_index, j.status = 'processed' as processed, j.status, j.attempts, j.attempts_base,
+    j.next_attempt_at, j.locked_at, j.locked_by, j.last_error, j.note, e.duplicate_count, e.last_duplicate_at,
+    e.received_at, j.processed_at
+  from hookport_events e join hookport_jobs j on j.webhook_event_id = e.id and j.target = 'handler'`,
+);
+
+/** One row per attempt of a job: the admin's timeline. */
 export const webhookAttempts = pgTable(
   "webhook_attempts",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    webhookEventId: bigint("webhook_event_id", { mode: "number" })
-      .notNull()
-      .references(() => webhookEvents.id, { onDelete: "cascade" }),
+    webhookEventId: bigint("webhook_event_id", { mode: "number" }).notNull(),
+    target: text("target").$type<JobTarget>().notNull().default("handler"),
     attempt: integer("attempt").notNull(),
     outcome: text("outcome").$type<"processed" | "failed" | "dead" | "released">().notNull(),
     error: text("error"),
@@ -160,7 +219,8 @@ export const githubPullRequests = pgTable(
 );
 
 export const schema = {
-  webhookEvents,
+  hookportEvents,
+  hookportJobs,
   webhookAttempts,
   settings,
   orders,

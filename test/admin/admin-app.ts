@@ -49,7 +49,7 @@ export function storedEvent(eventId: string, overrides: Partial<NewEvent> = {}):
     eventId,
     eventType: "charge.succeeded",
     payloadJson,
-    rawBody: payloadJson,
+    body: new TextEncoder().encode(payloadJson),
     headers: { "content-type": "application/json" },
     secretIndex: 0,
     ...overrides,

@@ -20,7 +20,7 @@ describe("every HTML answer", () => {
     const { request } = buildAdminApp(s.db);
     const session = await logIn(request);
     const [oldest, busy] = await store(s.db, [storedEvent("evt_answers_1"), storedEvent("evt_answers_2")]);
-    await s.db.query("update webhook_events set status = 'processing' where id = $1", [busy]);
+    await s.db.query("update hookport_jobs set status = 'processing' where webhook_event_id = $1", [busy]);
     const page = { cookie: session.cookie, accept: "text/html" };
     const htmx = { cookie: session.cookie, "hx-request": "true", "x-csrf-token": session.csrf };
     const form = { "content-type": "application/x-www-form-urlencoded" };

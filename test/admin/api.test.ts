@@ -16,7 +16,7 @@ beforeAll(async () => {
     const github = i % 4 === 0;
     ids.push(...(await store(s.db, [storedEvent(`evt_${i}`, { source: github ? "github" : "stripe", eventType: github ? "push" : "invoice.paid" })])));
   }
-  await s.db.query("update webhook_events set status = 'failed', attempts = 3, last_error = 'timeout' where event_id = 'evt_117'");
+  await s.db.query("update hookport_jobs set status = 'failed', attempts = 3, last_error = 'timeout' where webhook_event_id in (select id from hookport_events where event_id = 'evt_117')");
 });
 afterAll(() => s.close());
 

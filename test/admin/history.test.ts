@@ -26,7 +26,7 @@ for (const kind of storeKinds) {
         ]);
         ids.push(id!);
       }
-      await s.db.query("update webhook_events set status = 'dead' where event_id = any($1)", [Array.from({ length: 10 }, (_, j) => `evt_${j * 3}`)]);
+      await s.db.query("update hookport_jobs set status = 'dead' where webhook_event_id in (select id from hookport_events where event_id = any($1))", [Array.from({ length: 10 }, (_, j) => `evt_${j * 3}`)]);
     });
     afterAll(() => s.close());
 
@@ -90,8 +90,8 @@ for (const kind of storeKinds) {
     });
 
     test("counts per status over 24 h and per minute over the last hour", async () => {
-      await s.db.query("update webhook_events set received_at = now() - interval '2 days' where event_id = 'evt_1'");
-      await s.db.query("update webhook_events set received_at = now() - interval '10 minutes 30 seconds' where event_id = 'evt_2'");
+      await s.db.query("update hookport_events set received_at = now() - interval '2 days' where event_id = 'evt_1'");
+      await s.db.query("update hookport_events set received_at = now() - interval '10 minutes 30 seconds' where event_id = 'evt_2'");
       const now = new Date();
       const counts = await countByStatus(s.db, now);
       expect(counts).toEqual({ pending: 19, processing: 0, processed: 0, failed: 0, dead: 10 });

@@ -25,7 +25,7 @@ describe("escaping", () => {
     const [id] = await store(s.db, [
       storedEvent(`evt_${hostile}`, { eventType: `<img src=x onerror=alert(2)>`, payloadJson: JSON.stringify(payload), headers: { "user-agent": hostile } }),
     ]);
-    await s.db.query("update webhook_events set last_error = $1, note = $1 where id = $2", [hostile, id]);
+    await s.db.query("update hookport_jobs set last_error = $1, note = $1 where webhook_event_id = $2", [hostile, id]);
     for (const body of [await (await page("/admin/webhooks")).text(), await (await page(`/admin/webhooks/${id}`)).text()]) {
       // Inside a quoted attribute value markup is inert (and a quote would be escaped); outside, it must be text.
       const outsideAttributes = body.replace(/="[^"]*"/g, '=""');
@@ -78,8 +78,8 @@ describe("history", () => {
   beforeAll(async () => {
     ids = [];
     for (let i = 0; i < 60; i++) ids.push(...(await store(s.db, [storedEvent(`evt_h${i}`, { source: i % 2 ? "github" : "stripe" })])));
-    await s.db.query("update webhook_events set status = 'dead', attempts = 8 where event_id in ('evt_h58', 'evt_h56')");
-    await s.db.query("update webhook_events set status = 'failed', attempts = 2 where event_id = 'evt_h54'");
+    await s.db.query("update hookport_jobs set status = 'dead', attempts = 8 where webhook_event_id in (select id from hookport_events where event_id in ('evt_h58', 'evt_h56'))");
+    await s.db.query("update hookport_jobs set status = 'failed', attempts = 2 where webhook_event_id in (select id from hookport_events where event_id = 'evt_h54')");
   });
 
   test("filters show only matching rows, and the filter form reflects them", async () => {
@@ -133,11 +133,11 @@ describe("history", () => {
     const dead = async () => Number(/✕ (\d+) dead/.exec(await (await htmx("/admin/webhooks/glance")).text())?.[1] ?? 0);
     app.clock.advance(5);
     const before = await dead();
-    await s.db.query("update webhook_events set status = 'dead' where event_id = 'evt_h0'");
+    await s.db.query("update hookport_jobs set status = 'dead' where webhook_event_id in (select id from hookport_events where event_id = 'evt_h0')");
     expect(await dead()).toBe(before);
     app.clock.advance(5);
     expect(await dead()).toBe(before + 1);
-    await s.db.query("update webhook_events set status = 'pending' where event_id = 'evt_h0'");
+    await s.db.query("update hookport_jobs set status = 'pending' where webhook_event_id in (select id from hookport_events where event_id = 'evt_h0')");
   });
 
   test("bulk retry offers state the count, and retrying requeues exactly the matching dead events", async () => {
@@ -160,7 +160,7 @@ describe("history", () => {
   });
 
   test("bulk retry by bearer answers JSON", async () => {
-    await s.db.query("update webhook_events set status = 'dead' where event_id = 'evt_h2'");
+    await s.db.query("update hookport_jobs set status = 'dead' where webhook_event_id in (select id from hookport_events where event_id = 'evt_h2')");
     const response = await app.request("/admin/webhooks/retry", { method: "POST", headers: { ...bearer, "content-type": "application/json" }, body: JSON.stringify({ retry: "dead" }) });
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ status: "queued", count: 1 });
@@ -190,7 +190,7 @@ describe("detail and replay", () => {
     const payload = JSON.stringify({ zen: "x", repository: { html_url: "https://github.com/octo/hello" } });
     const raw = `payload=${encodeURIComponent(payload)}`;
     const [id] = await store(s.db, [
-      storedEvent("6f1e0a9c-gh", { source: "github", eventType: "ping", payloadJson: payload, rawBody: raw, headers: { "x-github-hook-id": "4242" } }),
+      storedEvent("6f1e0a9c-gh", { source: "github", eventType: "ping", payloadJson: payload, body: new TextEncoder().encode(raw), headers: { "x-github-hook-id": "4242" } }),
     ]);
     const text = await (await page(`/admin/webhooks/${id}`)).text();
     expect(text).toContain('href="https://github.com/octo/hello/settings/hooks/4242"');
@@ -208,13 +208,13 @@ describe("detail and replay", () => {
 
   test("replay answers 202 queued and puts the event back to pending with a fresh budget; 409 while processing", async () => {
     const [id] = await store(s.db, [storedEvent("evt_replay")]);
-    await s.db.query("update webhook_events set status = 'dead', attempts = 8, attempts_base = 0 where id = $1", [id]);
+    await s.db.query("update hookport_jobs set status = 'dead', attempts = 8, attempts_base = 0 where webhook_event_id = $1", [id]);
     const response = await app.request(`/admin/webhooks/${id}/replay`, { method: "POST", headers: { ...bearer, accept: "application/json" } });
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ status: "queued", id });
     const [row] = await s.db.query<{ status: string; attempts_base: number }>("select status, attempts_base from webhook_events where id = $1", [id]);
     expect(row).toEqual({ status: "pending", attempts_base: 8 });
-    await s.db.query("update webhook_events set status = 'processing' where id = $1", [id]);
+    await s.db.query("update hookport_jobs set status = 'processing' where webhook_event_id = $1", [id]);
     expect((await app.request(`/admin/webhooks/${id}/replay`, { method: "POST", headers: bearer })).status).toBe(409);
   });
 
@@ -234,7 +234,7 @@ describe("detail and replay", () => {
 
   test("a processing event's 409 reaches an htmx page as a notice in #flash", async () => {
     const [id] = await store(s.db, [storedEvent("evt_busy")]);
-    await s.db.query("update webhook_events set status = 'processing' where id = $1", [id]);
+    await s.db.query("update hookport_jobs set status = 'processing' where webhook_event_id = $1", [id]);
     const response = await app.request(`/admin/webhooks/${id}/replay`, {
       method: "POST",
       headers: { cookie: session.cookie, "hx-request": "true", "x-csrf-token": session.csrf },

@@ -65,7 +65,8 @@ describe("webhooks with a real embedded store", () => {
     expect(wakes).toBe(wakesBefore + 1);
 
     const [row] = await store.db.query<Record<string, unknown>>(
-      "select source, event_type, status, secret_index, raw_body, payload, headers, duplicate_count from webhook_events where event_id = $1",
+      `select source, event_type, status, secret_index, (select convert_from(body, 'UTF8') from hookport_events e where e.id = w.id) as raw_body,
+              payload, headers, duplicate_count from webhook_events w where event_id = $1`,
       [first.eventId],
     );
     expect(row).toMatchObject({
@@ -107,7 +108,7 @@ describe("webhooks with a real embedded store", () => {
     const delivery = crypto.randomUUID();
     const request = await signedGithub(form, { event: "ping", delivery, contentType: "application/x-www-form-urlencoded" });
     expect(await answer(app, request)).toMatchObject({ status: 200, body: { status: "received", id: delivery } });
-    const [row] = await store.db.query<{ payload: unknown; raw_body: string }>("select payload, raw_body from webhook_events where event_id = $1", [delivery]);
+    const [row] = await store.db.query<{ payload: unknown; raw_body: string }>("select payload, convert_from(body, 'UTF8') as raw_body from webhook_events w join hookport_events e using (id) where w.event_id = $1", [delivery]);
     expect(row).toEqual({ payload: JSON.parse(json), raw_body: form });
   });
 
@@ -320,6 +321,41 @@ describe("webhooks with a fake store", () => {
     expect(result).toMatchObject({ status: 503, body: { reason: "store-unavailable" } });
     expect(performance.now() - started).toBeLessThan(2_000);
   });
+
+  test("a write that commits after its 503 leaves `received` to the sender's retry (issue 11)", async () => {
+    const store = await createTestStore("embedded");
+    try {
+      const real = createEventWriter(store.db);
+      let slow = true;
+      // The first write commits, but only after the request has given up on it.
+      const lateWriter = {
+        write: async (e: Parameters<typeof real.write>[0]) => {
+          if (slow) {
+            slow = false;
+            await Bun.sleep(150);
+          }
+          return real.write(e);
+        },
+        drain: real.drain,
+      };
+      const metrics = createMetrics();
+      let wakes = 0;
+      const { app } = buildTestApp({ writer: lateWriter, storeTimeoutMs: 30, metrics, wake: () => wakes++ });
+      const first = await stripeRequest(baseUrl);
+      expect(await answer(app, first.request)).toMatchObject({ status: 503, body: { reason: "store-unavailable" } });
+      await real.drain();
+      await Bun.sleep(200);
+      expect(wakes).toBe(1);
+      const retry = await signedStripe(first.body);
+      expect(await answer(app, retry)).toMatchObject({ status: 200, body: { status: "received", id: first.eventId } });
+      expect(await answer(app, await signedStripe(first.body))).toMatchObject({ status: 200, body: { status: "duplicate" } });
+      const text = metrics.render();
+      expect(text).toContain('hookport_events_received_total{source="stripe",status="received"} 1');
+      expect(text).toContain('hookport_events_received_total{source="stripe",status="duplicate"} 1');
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
 
   test("answers 413 when Content-Length is over MAX_BODY_BYTES, before verifying", async () => {
     const { app } = buildTestApp({ config: testConfig({ MAX_BODY_BYTES: "2048" }) });

@@ -142,7 +142,7 @@ for (const kind of storeKinds) {
       ]);
       const ownName = kind === "postgres" ? "hookport-test" : "test:me";
       await store.db.query(
-        "update webhook_events set status = 'processing', attempts = 1, locked_at = now(), locked_by = case when id = $1 then 'hookport:gone:1' else $2 end where id = any($3::int8[])",
+        "update hookport_jobs set status = 'processing', attempts = 1, locked_at = now(), locked_by = case when webhook_event_id = $1 then 'hookport:gone:1' else $2 end where webhook_event_id = any($3::int8[])",
         [orphan, ownName, [orphan, live]],
       );
       const taken = await reclaimOrphans(store.db, "test:me", { leaseMs: 60_000, maxAttempts: 8 });

@@ -28,7 +28,7 @@ export async function storeEvents(db: Database, source: string, items: { eventTy
     db,
     items.map(({ eventType, payload, eventId }) => {
       const json = JSON.stringify(payload);
-      return { source, eventId: eventId ?? `ev_${Date.now()}_${++counter}`, eventType, payloadJson: json, rawBody: json, headers: {}, secretIndex: 0 };
+      return { source, eventId: eventId ?? `ev_${Date.now()}_${++counter}`, eventType, payloadJson: json, body: new TextEncoder().encode(json), headers: {}, secretIndex: 0 };
     }),
   );
   return outcomes.map((o) => {
@@ -39,11 +39,14 @@ export async function storeEvents(db: Database, source: string, items: { eventTy
 
 export type EventState = { id: string; status: string; attempts: number; last_error: string | null; note: string | null };
 
+/** The states of these events, in the order of `ids` (row ids follow the writer's key order, not the caller's). */
 export async function eventStates(db: Database, ids: readonly string[]): Promise<EventState[]> {
-  return db.query<EventState>(
-    "select id::text as id, status, attempts, last_error, note from webhook_events where id = any($1::int8[]) order by id",
+  const rows = await db.query<EventState>(
+    "select id::text as id, status, attempts, last_error, note from webhook_events where id = any($1::int8[])",
     [ids],
   );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 /** Polls until every event is in one of `statuses`, or fails after `timeoutMs` with the states seen. */
