@@ -41,9 +41,12 @@ export type Registry = readonly HandlerTable<object>[];
 
 export const noHandlerNote = "no handler";
 
-/** Runs the event's handler; returns the note to keep on the event (null when none). */
-export async function dispatch(registry: Registry, payload: unknown, ctx: HandlerContext): Promise<string | null> {
-  const handler = registry.find((t) => t.source === ctx.event.source)?.find(ctx.event.eventType);
+/**
+ * Runs the event's handler from the table of its sender kind (an endpoint's kind; tables are named by
+ * kind); returns the note to keep on the event (null when none).
+ */
+export async function dispatch(registry: Registry, kind: string, payload: unknown, ctx: HandlerContext): Promise<string | null> {
+  const handler = registry.find((t) => t.source === kind)?.find(ctx.event.eventType);
   if (!handler) return noHandlerNote;
   let note: string | null = null;
   await handler(payload, { ...ctx, note: (text) => (note = text) });

@@ -8,7 +8,13 @@ export type Job = ClaimedJob;
 export type QueryMethod = "all" | "execute";
 
 export type ToWorker =
-  | { type: "init"; logLevel: "debug" | "info" | "warn" | "error"; worker: string }
+  | {
+      type: "init";
+      logLevel: "debug" | "info" | "warn" | "error";
+      worker: string;
+      /** Endpoint name (an event's source) → its sender kind, whose handler table serves it. */
+      kinds: Record<string, string>;
+    }
   | { type: "run"; job: Job }
   | { type: "query-result"; queryId: number; rows: unknown[] }
   | { type: "query-error"; queryId: number; message: string; code?: string };

@@ -25,6 +25,8 @@ export type PoolOptions = {
   onCapacity?: () => void;
   /** The worker's entry module (runtime.ts knows where it is); tests pass one with extra handlers. */
   entry: string | URL;
+  /** Endpoint name → sender kind, handed to each worker (see messages.ts). */
+  kinds: Record<string, string>;
 };
 
 type Running = { job: Job; exec: QueryExecutor; finish: (result: JobResult) => void; timer: ReturnType<typeof setTimeout> };
@@ -85,7 +87,7 @@ export class WorkerPool {
       this.options.log.error("worker crashed", { worker: name, error: e.message, respawnInMs: delayMs });
       this.replace(slot, `worker crashed: ${e.message}`, false, delayMs);
     };
-    this.post(slot, { type: "init", logLevel: this.options.logLevel, worker: name });
+    this.post(slot, { type: "init", logLevel: this.options.logLevel, worker: name, kinds: this.options.kinds });
     return slot;
   }
 

@@ -10,7 +10,8 @@ import { Runner } from "./runner.ts";
 
 export type QueueOptions = {
   db: Database;
-  config: Pick<Config, "workers" | "workerConcurrency" | "handlerTimeoutMs" | "maxAttempts" | "retryBaseMs" | "pollIntervalMs" | "logLevel">;
+  config: Pick<Config, "workers" | "workerConcurrency" | "handlerTimeoutMs" | "maxAttempts" | "retryBaseMs" | "pollIntervalMs" | "logLevel"> &
+    Partial<Pick<Config, "endpoints">>;
   instance: string;
   log: Logger;
   metrics?: Metrics;
@@ -28,6 +29,8 @@ export async function startQueue({ db, config, instance, log, metrics, entry }: 
     log,
     logLevel: config.logLevel,
     entry,
+    // Handlers are written per sender kind: a second Stripe account (endpoint "stripe-eu") runs Stripe's.
+    kinds: Object.fromEntries((config.endpoints ?? []).map((e) => [e.name, e.provider.kind])),
     onCapacity: () => runner.wake(),
   });
   const { processBatch } = createJobProcessor({ db, pool, instance, log, metrics, maxAttempts: config.maxAttempts, retryBaseMs: config.retryBaseMs });

@@ -11,6 +11,7 @@ type Port = { postMessage(message: FromWorker): void; onmessage: ((e: MessageEve
 
 export function startWorker(port: Port, registry: Registry): void {
   let log: Logger = createLogger("info");
+  let kinds: Record<string, string> = {};
   let queryIds = 0;
   const pending = new Map<number, { resolve: (rows: unknown[]) => void; reject: (err: Error) => void }>();
 
@@ -28,7 +29,7 @@ export function startWorker(port: Port, registry: Registry): void {
   const run = async (job: Job) => {
     const jobLog = log.child({ source: job.source, eventId: job.eventId, attempt: job.attempt });
     try {
-      const note = await dispatch(registry, JSON.parse(job.payloadJson), {
+      const note = await dispatch(registry, kinds[job.source] ?? job.source, JSON.parse(job.payloadJson), {
         tx: proxyFor(job.id),
         log: jobLog,
         event: { id: job.id, source: job.source, eventId: job.eventId, eventType: job.eventType, attempt: job.attempt },
@@ -44,6 +45,7 @@ export function startWorker(port: Port, registry: Registry): void {
     switch (data.type) {
       case "init":
         log = createLogger(data.logLevel).child({ worker: data.worker });
+        kinds = data.kinds;
         port.postMessage({ type: "ready", handled: registry.flatMap((t) => t.types().map((type) => `${t.source}:${type}`)) });
         return;
       case "run":

@@ -8,7 +8,7 @@ let counter = 0;
 
 export async function runHandler(db: Database, source: string, eventType: string, payload: object, eventId = `ev_${++counter}`): Promise<string | null> {
   return db.orm.transaction(async (tx) =>
-    dispatch(builtinHandlers, payload, {
+    dispatch(builtinHandlers, source, payload, {
       tx: tx as unknown as Orm,
       log: silentLogger,
       event: { id: "0", source, eventId, eventType, attempt: 1 },

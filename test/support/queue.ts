@@ -1,4 +1,5 @@
 // Helpers for queue tests: store events directly and wait for the queue to act on them.
+import type { Config } from "../../src/config.ts";
 import { silentLogger } from "../../src/log.ts";
 import { startQueue, type Queue } from "../../src/queue/start-queue.ts";
 import type { Database } from "../../src/store/db.ts";
@@ -16,7 +17,11 @@ export const fastConfig = {
   logLevel: "error" as const,
 };
 
-export function startTestQueue(db: Database, overrides: Partial<typeof fastConfig> = {}, instance = `test:${crypto.randomUUID().slice(0, 8)}`): Promise<Queue> {
+export function startTestQueue(
+  db: Database,
+  overrides: Partial<typeof fastConfig> & Partial<Pick<Config, "endpoints">> = {},
+  instance = `test:${crypto.randomUUID().slice(0, 8)}`,
+): Promise<Queue> {
   return startQueue({ db, config: { ...fastConfig, ...overrides }, instance, log: silentLogger, entry: testWorkerEntry });
 }
 

@@ -18,12 +18,20 @@ describe("handler registry", () => {
       note("did it");
     });
     const registry = [table] as unknown as Registry;
-    expect(await dispatch(registry, { n: 7 }, ctx("acme", "thing.happened"))).toBe("did it");
+    expect(await dispatch(registry, "acme", { n: 7 }, ctx("acme", "thing.happened"))).toBe("did it");
     expect(seen).toEqual([7]);
   });
 
   test("an event with no handler is reported as such, not thrown", async () => {
-    expect(await dispatch([], {}, ctx("acme", "other"))).toBe(noHandlerNote);
+    expect(await dispatch([], "acme", {}, ctx("acme", "other"))).toBe(noHandlerNote);
+  });
+
+  test("dispatch takes the table of the endpoint's sender kind, not of its name: a second account runs the same handlers", async () => {
+    const seen: string[] = [];
+    const registry = [defineHandlers<{ a: object }>("acme").on("a", (_, { event }) => void seen.push(event.source))] as unknown as Registry;
+    expect(await dispatch(registry, "acme", {}, ctx("acme-eu", "a"))).toBeNull();
+    expect(seen).toEqual(["acme-eu"]);
+    expect(await dispatch(registry, "other-kind", {}, ctx("acme", "a"))).toBe(noHandlerNote);
   });
 
   test("registering one type twice is a programmer error", () => {
@@ -33,6 +41,6 @@ describe("handler registry", () => {
 
   test("a handler's error reaches the caller so the attempt counts as failed", async () => {
     const registry = [defineHandlers<{ a: object }>("acme").on("a", () => Promise.reject(new Error("nope")))] as unknown as Registry;
-    await expect(dispatch(registry, {}, ctx("acme", "a"))).rejects.toThrow("nope");
+    await expect(dispatch(registry, "acme", {}, ctx("acme", "a"))).rejects.toThrow("nope");
   });
 });
