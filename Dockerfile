@@ -8,6 +8,8 @@ ARG RUNTIME_BASE=debian:bookworm-slim
 FROM ${BUILD_BASE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
+# npm ci runs the postinstall that patches postgres.js (scripts/patch-postgres.mjs), so it comes first.
+COPY scripts/patch-postgres.mjs scripts/
 # Only the runtime dependencies: the build needs bun (one of them), not the test tools (Deno, Chromium, tsc).
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .

@@ -2,7 +2,9 @@
 // hint), behind one small adapter per runtime, chosen once here at start; everything else is the same source.
 // The adapters load lazily: Bun's embeds files with import attributes Deno cannot parse.
 import packageJson from "../package.json" with { type: "json" };
+import { json } from "./http/errors.ts";
 import { routableRequest } from "./http/routable-request.ts";
+import type { Logger } from "./log.ts";
 
 export type PgliteAssets = {
   pgliteWasmModule: WebAssembly.Module;
@@ -23,7 +25,8 @@ export type RuntimeAdapter = {
   peerAddress(request: Request): string | null;
   /** A hint, not a stop-the-world collection: cheap enough to give after every few MB of garbage (store/pglite.ts). */
   hintGarbageCollection(): void;
-  listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number): Listener;
+  /** `onError` answers what escaped `fetch` (it is a bug): never the runtime's own error page. */
+  listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number, onError: (error: unknown) => Response): Listener;
   /** The handler worker's entry module, for `new Worker(entry, { type: "module" })`. */
   handlerWorkerEntry: string | URL;
 };
@@ -37,7 +40,7 @@ export const { loadPgliteAssets, adminStaticFiles, hintGarbageCollection, handle
 const madeByRuntime = new WeakMap<Request, Request>();
 
 /** Serves `fetch` on the runtime's server, routing every request on its real path (routable-request.ts). */
-export const listen: RuntimeAdapter["listen"] = (fetch, port, hostname, maxBodyBytes) =>
+export const listen = (fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number, log: Logger) =>
   adapter.listen(
     (request) => {
       const routed = routableRequest(request);
@@ -47,6 +50,10 @@ export const listen: RuntimeAdapter["listen"] = (fetch, port, hostname, maxBodyB
     port,
     hostname,
     maxBodyBytes,
+    (error) => {
+      log.error("unhandled error outside the app", { err: error });
+      return json(500, { error: "internal error: see the service log" }, { "x-content-type-options": "nosniff" });
+    },
   );
 
 /** The address of the peer that sent a request served by listen(); null otherwise (app.handle in tests). */

@@ -38,7 +38,7 @@ export async function serveCommand(config: Config): Promise<number> {
   const queue = await startQueue({ db, config, instance, log, metrics, entry: handlerWorkerEntry });
   const admin = { db, adminToken, staticFiles: adminStaticFiles, clientAddress: createClientAddress(config.trustedProxies, clientAddress) };
   const app = buildApp({ config, writer, wake: () => queue.wake(), log, metrics, ping: () => db.ping(), admin });
-  const listener = listen(app.fetch, config.port, config.host, config.maxBodyBytes);
+  const listener = listen(app.fetch, config.port, config.host, config.maxBodyBytes, log);
 
   const enabled = config.endpoints.filter((e) => e.secrets.length > 0);
   for (const e of config.endpoints) {

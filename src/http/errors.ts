@@ -1,5 +1,6 @@
 // RECEIVE: the one place that turns outcomes and errors into HTTP statuses and {"error": …} bodies.
 import type { Logger } from "../log.ts";
+import { requestPath } from "./routable-request.ts";
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
@@ -13,7 +14,8 @@ export function problem(status: number, error: string, extra: Record<string, unk
 /** Elysia's onError: known codes become 4xx; anything else is a bug, logged with context, answered 500. */
 export function handleError(log: Logger) {
   return ({ code, error, request }: { code: unknown; error: unknown; request: Request }): Response => {
-    const path = new URL(request.url).pathname;
+    // Not `new URL(request.url)`: a throw here escapes Elysia to the runtime's own 500 page.
+    const path = requestPath(request.url);
     const refused = (status: number, message: string) => {
       // Bad input is logged like every other refusal; a 404 (scanners) only at info.
       log[status === 404 ? "info" : "warn"]("request refused", { status, reason: String(code).toLowerCase(), method: request.method, path });

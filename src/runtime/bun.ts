@@ -38,10 +38,12 @@ export const bun: RuntimeAdapter = {
 
   hintGarbageCollection: () => Bun.gc(false),
 
-  listen(fetch, port, hostname, maxBodyBytes) {
+  listen(fetch, port, hostname, maxBodyBytes, onError) {
     // hookport answers oversized bodies itself (JSON 413 and a log line, http/body.ts); Bun's own limit
-    // only backstops bodies far beyond that, which it refuses with a bare 413.
-    const server = Bun.serve({ fetch, port, hostname, maxRequestBodySize: maxBodyBytes * 4 });
+    // only backstops bodies far beyond that, which it refuses with a bare 413. Without `development: false`
+    // an error escaping fetch gets Bun's development page (50 KB of source and stack frames, no nosniff);
+    // NODE_ENV is not set inside the executable, so the default is development.
+    const server = Bun.serve({ fetch, port, hostname, maxRequestBodySize: maxBodyBytes * 4, development: false, error: onError });
     servers.add(server);
     return {
       port: server.port ?? port,

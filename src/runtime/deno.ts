@@ -8,7 +8,7 @@ type DenoApi = {
   readFile(path: URL): Promise<Uint8Array<ArrayBuffer>>;
   readTextFileSync(path: URL): string;
   serve(
-    options: { port: number; hostname: string; onListen(addr: { port: number }): void },
+    options: { port: number; hostname: string; onListen(addr: { port: number }): void; onError(error: unknown): Response },
     handler: (request: Request, info: ServeInfo) => Response | Promise<Response>,
   ): { addr: { port: number }; shutdown(): Promise<void> };
 };
@@ -49,8 +49,8 @@ export const deno: RuntimeAdapter = {
   hintGarbageCollection: () => void gc?.({ type: "major", execution: "async" }),
 
   // Deno.serve has no body-size limit of its own: http/body.ts stops reading past MAX_BODY_BYTES.
-  listen(fetch, port, hostname) {
-    const server = Deno.serve({ port, hostname, onListen: () => {} }, (request, info) => {
+  listen(fetch, port, hostname, _maxBodyBytes, onError) {
+    const server = Deno.serve({ port, hostname, onListen: () => {}, onError }, (request, info) => {
       peers.set(request, info.remoteAddr.hostname);
       return fetch(request);
     });

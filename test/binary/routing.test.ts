@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { signStripe } from "../../src/providers/stripe-sign.ts";
 import { sampleStripeEvent } from "../../src/providers/samples/stripe.ts";
-import { freePort, killLeftovers, makeSandbox, startService, waitReady, type Sandbox, type Service } from "../support/binary.ts";
+import { freePort, killLeftovers, launchers, makeSandbox, startService, waitReady, type Sandbox, type Service } from "../support/binary.ts";
 import { rawRequest, sendRaw } from "../support/raw-http.ts";
 import { githubSecret, stripeSecret } from "../support/signing.ts";
 
@@ -77,4 +77,37 @@ describe("routing does not depend on the Host header", () => {
     }
     expect((await get("/admin/api/webhooks", "a")).status).toBe(429);
   });
+});
+
+// Found by the hostile suite: a Host that is no valid URL authority made `new URL(request.url)` throw inside
+// Elysia's error handler, and Bun answered with its development error page (500, 50 KB of stack frames).
+describe.each(launchers)("$name: a Host that is no valid authority", (launcher) => {
+  let own: { box: Sandbox; service: Service; port: number };
+
+  beforeAll(async () => {
+    const box = makeSandbox(launcher);
+    const port = freePort();
+    const started = performance.now();
+    const service = startService(box, { STRIPE_WEBHOOK_SECRET: stripeSecret, GITHUB_WEBHOOK_SECRET: githubSecret, ADMIN_TOKEN: adminToken, WORKERS: "1" }, port);
+    await waitReady(service, started);
+    own = { box, service, port };
+  }, 60_000);
+
+  afterAll(() => {
+    own.service.proc.kill();
+    for (const dir of [own.box.dir, own.box.path]) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("gets a logged 4xx JSON answer with nosniff, never a 500", async () => {
+    for (const host of ["[", ":1y9%~[", "a%", "[::1"]) {
+      for (const target of ["/Webhooks/Stripe", "//webhooks/stripe", "/./webhooks/stripe", "/../webhooks/stripe", "/xx/admin/api/webhooks"]) {
+        const answer = await sendRaw(own.port, rawRequest(`GET ${target} HTTP/1.1`, [`Host: ${host}`]));
+        const seen = { host, target, status: answer.status, nosniff: /^x-content-type-options: nosniff$/im.test(answer.head) };
+        expect(seen).toEqual({ ...seen, status: 404, nosniff: true });
+        expect(JSON.parse(answer.body)).toHaveProperty("error");
+      }
+    }
+    expect(own.service.stdout()).toContain('"msg":"request refused"');
+    expect(own.service.proc.exitCode).toBeNull();
+  }, 30_000);
 });

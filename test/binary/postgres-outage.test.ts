@@ -1,0 +1,80 @@
+// The service must survive PostgreSQL going away under load: answer 503 while it is gone, 200 again once
+// it is back, never exit. Before scripts/patch-postgres.mjs it exited (code 1) with an uncaught TypeError
+// from postgres.js (porsager/postgres#1208). PostgreSQL is taken away by a TCP proxy in front of the
+// shared server (test/support/tcp-proxy.ts), never by stopping it.
+//
+// Opt-in (HOOKPORT_OUTAGE_TEST=1) until two store faults it found are fixed on the store branch
+// (src/store/ is being redesigned there): events.ts takes postgres.js's own error codes
+// (CONNECTION_CLOSED, ECONNRESET) for SQLSTATEs, so a dropped connection is answered 400 "PostgreSQL
+// refused the event" instead of 503; and db.ts's holdTransaction leaves `settled` rejected with no
+// handler when the connection dies before commit/rollback, an unhandled rejection that exits the service.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { killLeftovers, launchers, makeSandbox, startService, waitReady, type Sandbox, type Service } from "../support/binary.ts";
+import { githubSecret, stripeRequest, stripeSecret } from "../support/signing.ts";
+import { createTestDatabase, dropTestDatabase, testDatabaseUrl } from "../support/stores.ts";
+import { startTcpProxy, throughProxy, type TcpProxy } from "../support/tcp-proxy.ts";
+
+const rounds = 4;
+
+describe.skipIf(!testDatabaseUrl || !process.env.HOOKPORT_OUTAGE_TEST).each(launchers)("$name, PostgreSQL cut under load", (launcher) => {
+  let box: Sandbox;
+  let databaseUrl: string;
+  let proxy: TcpProxy;
+  let service: Service;
+
+  beforeAll(async () => {
+    box = makeSandbox(launcher);
+    databaseUrl = await createTestDatabase();
+    const target = new URL(databaseUrl);
+    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const started = performance.now();
+    service = startService(box, { STRIPE_WEBHOOK_SECRET: stripeSecret, GITHUB_WEBHOOK_SECRET: githubSecret, DATABASE_URL: throughProxy(databaseUrl, proxy), WORKERS: "1" });
+    await waitReady(service, started);
+  }, 60_000);
+
+  afterAll(async () => {
+    killLeftovers();
+    await proxy?.close();
+    if (databaseUrl) await dropTestDatabase(databaseUrl);
+    for (const dir of [box.dir, box.path]) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  const deliver = async () => {
+    const { request } = await stripeRequest(service.url);
+    return fetch(request).then((r) => r.status, () => 0);
+  };
+
+  test("answers 503 while PostgreSQL is cut, 200 once it is back, and stays up", async () => {
+    const seen = new Map<number, number>();
+    for (let round = 0; round < rounds; round++) {
+      let loading = true;
+      // Eight senders keep writes in flight on every pooled connection when the cut lands.
+      const senders = Array.from({ length: 8 }, async () => {
+        while (loading) {
+          const status = await deliver();
+          seen.set(status, (seen.get(status) ?? 0) + 1);
+        }
+      });
+      await Bun.sleep(300);
+      proxy.cut();
+      await Bun.sleep(1500);
+      const whileCut = await deliver();
+      proxy.restore();
+      loading = false;
+      await Promise.all(senders);
+      expect({ round, whileCut }).toEqual({ round, whileCut: 503 });
+      let back = 0;
+      const deadline = performance.now() + 20_000;
+      while (back !== 200 && performance.now() < deadline) {
+        back = await deliver();
+        if (back !== 200) await Bun.sleep(200);
+      }
+      expect({ round, back, exitCode: service.proc.exitCode }).toEqual({ round, back: 200, exitCode: null });
+    }
+    expect(service.stderr() + service.stdout()).not.toContain("TypeError");
+    // Only stored (200) or refused for the outage (503): never a 500, never a dropped connection (0).
+    expect([...seen.keys()].filter((s) => s !== 200 && s !== 503)).toEqual([]);
+    expect(seen.get(503)).toBeGreaterThan(0);
+  }, 120_000);
+});
