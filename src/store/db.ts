@@ -55,6 +55,9 @@ export function holdTransaction<T>(
     outcome.catch((err: unknown) => {
       if (!opened) reject(err);
     });
+    // The connection can die before commit or rollback is asked for: nobody awaits `settled` then, and an
+    // unhandled rejection would end the service (found under a PostgreSQL outage, issue 8). settle() still sees it.
+    settled.catch(() => {});
     function settle(commit: boolean) {
       return async () => {
         finish(commit);

@@ -197,9 +197,14 @@ function bodyText(body: Uint8Array): string | null {
 
 const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * The SQLSTATE the server gave, or null. postgres.js also sets `code` on errors of its own (CONNECTION_CLOSED,
+ * ECONNRESET, EPIPE under Deno, …) that mean the store is gone, not that the row is bad; only the server's
+ * errors (postgres.js PostgresError, PGlite's DatabaseError) carry a `severity`.
+ */
 function sqlState(err: unknown): string | null {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : null;
+  const { code, severity } = (err ?? {}) as { code?: unknown; severity?: unknown };
+  return typeof code === "string" && typeof severity === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : null;
 }
 
 /**

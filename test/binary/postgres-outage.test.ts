@@ -3,11 +3,10 @@
 // from postgres.js (porsager/postgres#1208). PostgreSQL is taken away by a TCP proxy in front of the
 // shared server (test/support/tcp-proxy.ts), never by stopping it.
 //
-// Opt-in (HOOKPORT_OUTAGE_TEST=1) until two store faults it found are fixed on the store branch
-// (src/store/ is being redesigned there): events.ts takes postgres.js's own error codes
-// (CONNECTION_CLOSED, ECONNRESET) for SQLSTATEs, so a dropped connection is answered 400 "PostgreSQL
-// refused the event" instead of 503; and db.ts's holdTransaction leaves `settled` rejected with no
-// handler when the connection dies before commit/rollback, an unhandled rejection that exits the service.
+// It also found two store faults, fixed with it: postgres.js's own error codes (CONNECTION_CLOSED,
+// ECONNRESET) were taken for SQLSTATEs, so a dropped connection was answered 400 "PostgreSQL refused the
+// event" instead of 503; and a held transaction whose connection died before commit left an unhandled
+// rejection that ended the service.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { killLeftovers, launchers, makeSandbox, startService, waitReady, type Sandbox, type Service } from "../support/binary.ts";
@@ -17,7 +16,7 @@ import { startTcpProxy, throughProxy, type TcpProxy } from "../support/tcp-proxy
 
 const rounds = 4;
 
-describe.skipIf(!testDatabaseUrl || !process.env.HOOKPORT_OUTAGE_TEST).each(launchers)("$name, PostgreSQL cut under load", (launcher) => {
+describe.skipIf(!testDatabaseUrl).each(launchers)("$name, PostgreSQL cut under load", (launcher) => {
   let box: Sandbox;
   let databaseUrl: string;
   let proxy: TcpProxy;

@@ -7,6 +7,9 @@ export type TcpProxy = { port: number; cut(): void; restore(): void; close(): Pr
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
+  // Every socket until it is closed, including one whose partner closed first: close() must end them all,
+  // or server.close() waits for a half-closed client forever.
+  const open = new Set<Socket>();
   let down = false;
   const server: Server = createServer((client) => {
     if (down) return void client.destroy();
@@ -15,8 +18,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     pairs.add(pair);
     client.pipe(upstream).pipe(client);
     for (const s of pair) {
+      open.add(s);
       s.on("error", () => {});
-      s.on("close", () => pairs.delete(pair));
+      s.on("close", () => (pairs.delete(pair), open.delete(s)));
     }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -30,7 +34,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       down = false;
     },
     close() {
-      for (const pair of pairs) for (const s of pair) s.destroy();
+      for (const s of open) s.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
