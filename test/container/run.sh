@@ -107,7 +107,7 @@ say "image size: $((size / 1000000)) MB ($image)"
 
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 token=container-test-admin-token-0123456789
-secrets=(-e STRIPE_WEBHOOK_SECRET=whsec_container_test_secret -e GITHUB_WEBHOOK_SECRET=container-test-github -e ADMIN_TOKEN=$token)
+secrets=(-e STRIPE_WEBHOOK_SECRET=whsec_container_test_secret_0123456789 -e GITHUB_WEBHOOK_SECRET=container-test-github -e ADMIN_TOKEN=$token)
 # Host networking: the rootful bridge needs an iptables this kind of machine may not allow; PORT moves it.
 podman volume create "$volume" >/dev/null
 # Without systemd, podman cannot schedule the HEALTHCHECK's timer and says so on every start: kept out of
