@@ -84,17 +84,27 @@ const count = (answers: { status: number }[]) => {
   return out;
 };
 
-/** kill -9 at random moments under steady load; restart at once; each time, check what was acknowledged is stored. */
-export async function killNine(store: SqlStore, logFile: string, { kills, orders }: { kills: number; orders: number }): Promise<FaultReport> {
-  const report: FaultReport = { fault: `kill -9 ×${kills} under load`, store: store.kind, acked: 0, lost: 0, effectsDoubled: 0, ackedNotCommitted: 0, duringFault: {}, recoverMs: [], ordersPaid: 0, ordersExpected: orders, unprocessed: 0, notes: [], survived: null };
+function newReport(fault: string, store: string, orders: number): FaultReport {
+  return { fault, store, acked: 0, lost: 0, effectsDoubled: 0, ackedNotCommitted: 0, duringFault: {}, recoverMs: [], ordersPaid: 0, ordersExpected: orders, unprocessed: 0, notes: [], survived: null };
+}
+
+/** A fresh store with seeded orders, the service on it, and a steady ~80 deliveries a second under way. */
+async function startUnderLoad(store: SqlStore, logFile: string, orders: number) {
   await prepare({ store, logFile, orders });
   const port = freePort();
   const env = { ...serviceSecrets, ...store.env };
-  let run = spawnService(env, port, logFile);
+  const run = spawnService(env, port, logFile);
   await readyIn(run);
-  // About 80 deliveries a second: steady, and long enough that every kill lands while deliveries are in flight.
   const sender = new RetryingSender(port, await faultDeliveries(orders), 4, 50);
-  const load = sender.run();
+  return { port, env, run, sender, load: sender.run() };
+}
+
+/** kill -9 at random moments under steady load; restart at once; each time, check what was acknowledged is stored. */
+export async function killNine(store: SqlStore, logFile: string, { kills, orders }: { kills: number; orders: number }): Promise<FaultReport> {
+  const report = newReport(`kill -9 ×${kills} under load`, store.kind, orders);
+  // About 80 deliveries a second: steady, and long enough that every kill lands while deliveries are in flight.
+  const { port, env, sender, load, run: first } = await startUnderLoad(store, logFile, orders);
+  let run = first;
   let done = 0;
   for (let k = 0; k < kills && sender.pending > 0; k++) {
     await sleep(300 + Math.random() * 1200);
@@ -153,15 +163,10 @@ export class OwnCluster {
 
 /** PostgreSQL stopped for `outageMs` and started again, under load. */
 export async function postgresOutage(cluster: OwnCluster, store: SqlStore, logFile: string, { outageMs, orders }: { outageMs: number; orders: number }): Promise<FaultReport> {
-  const report: FaultReport = { fault: `PostgreSQL stopped ${outageMs / 1000} s under load`, store: "postgres (own cluster)", acked: 0, lost: 0, effectsDoubled: 0, ackedNotCommitted: 0, duringFault: {}, recoverMs: [], ordersPaid: 0, ordersExpected: orders, unprocessed: 0, notes: [], survived: null };
-  await prepare({ store, logFile, orders });
-  const port = freePort();
-  const env = { ...serviceSecrets, ...store.env };
-  let run = spawnService(env, port, logFile);
-  await readyIn(run);
+  const report = newReport(`PostgreSQL stopped ${outageMs / 1000} s under load`, "postgres (own cluster)", orders);
   // The same steady ~80/s as the kills, so the outage lands while deliveries are still coming.
-  const sender = new RetryingSender(port, await faultDeliveries(orders), 4, 50);
-  const load = sender.run();
+  const { port, env, sender, load, run: first } = await startUnderLoad(store, logFile, orders);
+  let run = first;
   await sleep(500);
   cluster.stop();
   const stoppedAt = performance.now();
@@ -208,7 +213,7 @@ export async function postgresOutage(cluster: OwnCluster, store: SqlStore, logFi
  * The disk fills under load, while the service runs.
  */
 export async function embeddedDiskFault(kind: "read-only" | "disk full", logFile: string, { faultMs, orders }: { faultMs: number; orders: number }): Promise<FaultReport> {
-  const report: FaultReport = { fault: kind === "read-only" ? `embedded DATA_DIR read-only at start, ${faultMs / 1000} s of load` : `embedded DATA_DIR disk full ${faultMs / 1000} s under load`, store: "embedded", acked: 0, lost: 0, effectsDoubled: 0, ackedNotCommitted: 0, duringFault: {}, recoverMs: [], ordersPaid: 0, ordersExpected: orders, unprocessed: 0, notes: [], survived: null };
+  const report = newReport(kind === "read-only" ? `embedded DATA_DIR read-only at start, ${faultMs / 1000} s of load` : `embedded DATA_DIR disk full ${faultMs / 1000} s under load`, "embedded", orders);
   const mnt = mkdtempSync("/tmp/hookport-prove-mnt-");
   execFileSync("mount", ["-t", "tmpfs", "-o", "size=512m", "tmpfs", mnt]);
   const store = embeddedStore(join(mnt, "data"));
