@@ -1,10 +1,16 @@
 // Applied by `npm ci` / `npm install` (this package's postinstall) and checked again by scripts/build.ts:
-// a guard in postgres.js's nextWrite, porsager/postgres#1208 (also #1066, #1154; open PRs #1168, #1176,
-// #1209). A write under 1 KB is flushed by setImmediate(nextWrite); when the connection closes first,
-// closed() sets socket = null and nextWrite throws `null is not an object (evaluating 'socket.write')`
-// from the timer, where no await or catch can see it: the service exits during a PostgreSQL outage.
-// The guard settles the pending queries with CONNECTION_CLOSED, as #1209 does, so the caller gets an
-// error it handles (a 503) instead of a crash or a query that never answers.
+// two guards in postgres.js's connection.js, each keeping a PostgreSQL outage from ending the service.
+//
+// 1. nextWrite, porsager/postgres#1208 (also #1066, #1154; open PRs #1168, #1176, #1209). A write under
+//    1 KB is flushed by setImmediate(nextWrite); when the connection closes first, closed() sets
+//    socket = null and nextWrite throws `null is not an object (evaluating 'socket.write')` from the
+//    timer, where no await or catch can see it. The guard settles the pending queries with
+//    CONNECTION_CLOSED, as #1209 does, so the caller gets an error it handles (a 503).
+// 2. closed() removes every listener of the dead socket, its 'error' listener too. Deno's node:net can
+//    still emit 'error' (`read ECONNRESET`) on that socket after 'close'; an 'error' with no listener is
+//    thrown, and Deno ends the process with "Uncaught (in promise) Error: read ECONNRESET" (found by
+//    test/binary/postgres-outage.test.ts on Deno, about one run in five). The guard leaves a listener
+//    that drops it: the connection is already closed and its queries already settled.
 // Plain Node (npm runs postinstall with it): no Bun or TypeScript here.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,17 +19,31 @@ const pinned = "3.4.9";
 const dir = new URL("../node_modules/postgres/", import.meta.url);
 // src/ is what Bun ("bun" export condition) and Deno ("import") load; cjs/ is what require() loads.
 const files = ["src/connection.js", "cjs/src/connection.js"];
-const unpatched = "  function nextWrite(fn) {\n    const x = socket.write(chunk, fn)\n";
-const patched =
-  "  function nextWrite(fn) {\n" +
-  "    // hookport: scripts/patch-postgres.mjs (porsager/postgres#1208)\n" +
-  "    if (socket === null) {\n" +
-  "      nextWriteTimer !== null && clearImmediate(nextWriteTimer)\n" +
-  "      chunk = nextWriteTimer = null\n" +
-  "      error(Errors.connection('CONNECTION_CLOSED', options))\n" +
-  "      return false\n" +
-  "    }\n" +
-  "    const x = socket.write(chunk, fn)\n";
+const patches = [
+  {
+    name: "nextWrite on a closed socket (porsager/postgres#1208)",
+    unpatched: "  function nextWrite(fn) {\n    const x = socket.write(chunk, fn)\n",
+    patched:
+      "  function nextWrite(fn) {\n" +
+      "    // hookport: scripts/patch-postgres.mjs (porsager/postgres#1208)\n" +
+      "    if (socket === null) {\n" +
+      "      nextWriteTimer !== null && clearImmediate(nextWriteTimer)\n" +
+      "      chunk = nextWriteTimer = null\n" +
+      "      error(Errors.connection('CONNECTION_CLOSED', options))\n" +
+      "      return false\n" +
+      "    }\n" +
+      "    const x = socket.write(chunk, fn)\n",
+  },
+  {
+    name: "an 'error' after 'close' (Deno's node:net)",
+    unpatched: "    connectTimer.cancel()\n\n    socket.removeAllListeners()\n    socket = null\n",
+    patched:
+      "    connectTimer.cancel()\n\n    socket.removeAllListeners()\n" +
+      "    // hookport: scripts/patch-postgres.mjs (Deno can emit 'error' after 'close')\n" +
+      "    socket.on('error', () => {})\n" +
+      "    socket = null\n",
+  },
+];
 
 /** Patches what is not patched yet; throws, naming the way out, when the installed postgres is not the pinned one. */
 export function patchPostgres({ write = true } = {}) {
@@ -36,13 +56,18 @@ export function patchPostgres({ write = true } = {}) {
   }
   for (const file of files) {
     const url = new URL(file, dir);
-    const text = readFileSync(url, "utf8");
-    if (text.includes(patched)) continue;
-    if (!write) throw new Error(`node_modules/postgres/${file} is not patched: run \`npm ci\` (or \`node scripts/patch-postgres.mjs\`)`);
-    if (text.split(unpatched).length !== 2) throw new Error(`node_modules/postgres/${file}: nextWrite is not the code scripts/patch-postgres.mjs expects`);
+    const original = readFileSync(url, "utf8");
+    let text = original;
+    for (const { name, unpatched, patched } of patches) {
+      if (text.includes(patched)) continue;
+      if (!write) throw new Error(`node_modules/postgres/${file} lacks the patch for ${name}: run \`npm ci\` (or \`node scripts/patch-postgres.mjs\`)`);
+      if (text.split(unpatched).length !== 2) throw new Error(`node_modules/postgres/${file}: the code for ${name} is not what scripts/patch-postgres.mjs expects`);
+      text = text.replace(unpatched, patched);
+    }
+    if (text === original) continue;
     // A new file, renamed over the old one: a hard-linked node_modules must not change the other copies.
     const path = fileURLToPath(url);
-    writeFileSync(`${path}.hookport-patch`, text.replace(unpatched, patched));
+    writeFileSync(`${path}.hookport-patch`, text);
     renameSync(`${path}.hookport-patch`, path);
   }
 }

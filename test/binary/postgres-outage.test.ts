@@ -39,9 +39,10 @@ describe.skipIf(!testDatabaseUrl).each(launchers)("$name, PostgreSQL cut under l
     for (const dir of [box.dir, box.path]) rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
+  const errors: string[] = [];
   const deliver = async () => {
     const { request } = await stripeRequest(service.url);
-    return fetch(request).then((r) => r.status, () => 0);
+    return fetch(request).then((r) => r.status, (err: Error) => (errors.push(`${err.name}: ${err.message} ${(err as { code?: string }).code ?? ""}`), 0));
   };
 
   test("answers 503 while PostgreSQL is cut, 200 once it is back, and stays up", async () => {
@@ -62,7 +63,7 @@ describe.skipIf(!testDatabaseUrl).each(launchers)("$name, PostgreSQL cut under l
       proxy.restore();
       loading = false;
       await Promise.all(senders);
-      expect({ round, whileCut }).toEqual({ round, whileCut: 503 });
+      expect({ round, whileCut, errors: whileCut === 503 ? [] : errors.slice(-2), exit: service.proc.exitCode, log: service.proc.exitCode === null ? "" : service.stderr().split("\n").filter((l) => !l.startsWith("{")).slice(-30).join("\n") }).toEqual({ round, whileCut: 503, errors: [], exit: null, log: "" });
       let back = 0;
       const deadline = performance.now() + 20_000;
       while (back !== 200 && performance.now() < deadline) {

@@ -3,7 +3,12 @@
 // with it. A TCP proxy on 127.0.0.1 in front of PostgreSQL ends its connections (FIN, as PostgreSQL or a
 // pooler does when it goes away) while a reserved connection holds one, which is then written on:
 // porsager/postgres#1208, made deterministic (terminating the backend instead races an RST against the FIN).
+//
+// Then the second guard: once postgres.js has seen a socket close, an 'error' that runtime still emits on it
+// (Deno's node:net does: `read ECONNRESET` after 'close') must find a listener, or EventEmitter throws it
+// and the process ends. The socket is handed to postgres.js through its `socket` option so it can be reached.
 // Prints what each query answered as JSON; exits non-zero if the process crashes, 3 if a query never settles.
+import { connect, type Socket } from "node:net";
 import process from "node:process";
 import postgres from "postgres";
 import { startTcpProxy, throughProxy } from "./tcp-proxy.ts";
@@ -26,5 +31,33 @@ for (let i = 0; i < 3; i++) outcomes.push(await reserved`select 1`.then(() => "o
 reserved.release();
 clearTimeout(hang);
 await sql.end({ timeout: 1 });
+
+const sockets: Socket[] = [];
+const closed: Promise<unknown>[] = [];
+const own = postgres(throughProxy(target.href, proxy), {
+  max: 1,
+  onnotice: () => {},
+  socket: () =>
+    new Promise<Socket>((resolve, reject) => {
+      const socket = connect(proxy.port, "127.0.0.1", () => resolve(socket));
+      socket.once("error", reject);
+      sockets.push(socket);
+      closed.push(new Promise((r) => socket.once("close", r)));
+    }),
+});
+proxy.restore();
+await own`select 1`;
+proxy.cut();
+await closed[0];
+// postgres.js's own 'close' listener runs after the one above: let it.
+await new Promise((resolve) => setTimeout(resolve, 50));
+let errorAfterClose: string;
+try {
+  sockets[0]!.emit("error", Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }));
+  errorAfterClose = "dropped";
+} catch (err) {
+  errorAfterClose = `thrown: ${(err as Error).message}`;
+}
+await own.end({ timeout: 1 });
 await proxy.close();
-console.log(JSON.stringify({ outcomes }));
+console.log(JSON.stringify({ outcomes, errorAfterClose }));
