@@ -11,6 +11,12 @@
 //    thrown, and Deno ends the process with "Uncaught (in promise) Error: read ECONNRESET" (found by
 //    test/binary/postgres-outage.test.ts on Deno, about one run in five). The guard leaves a listener
 //    that drops it: the connection is already closed and its queries already settled.
+// 3. A new connection's first query is postgres.js's own fetch of the array types, called from a message
+//    handler with nothing awaiting it. When the connection fails with an 'error' (Deno reports a reset
+//    or a write after the server's FIN that way; Bun reports a close) while that query runs, the query
+//    is rejected and so is fetchArrayTypes(): an unhandled rejection, and the process ends. Under Deno a
+//    PostgreSQL cut that landed on a connection being opened did exactly this. The caller's own queries
+//    on that connection are rejected by the same error; the types are fetched again on the next one.
 // Plain Node (npm runs postinstall with it): no Bun or TypeScript here.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -42,6 +48,14 @@ const patches = [
       "    // hookport: scripts/patch-postgres.mjs (Deno can emit 'error' after 'close')\n" +
       "    socket.on('error', () => {})\n" +
       "    socket = null\n",
+  },
+  {
+    name: "the array types' fetch on a failing connection",
+    unpatched: "        initial.reserve && (initial = null)\n        return fetchArrayTypes()\n",
+    patched:
+      "        initial.reserve && (initial = null)\n" +
+      "        // hookport: scripts/patch-postgres.mjs (nothing awaits this; its connection's failure reaches the queries)\n" +
+      "        return fetchArrayTypes().catch(() => {})\n",
   },
 ];
 
