@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
 import { destinationsFromEnv, type Destination } from "./destinations.ts";
+import { maxCoolDownMs, minCoolDownMs } from "./forward/breaker.ts";
 import { endpointsFromEnv, endpointsFromFile, splitList, type Endpoint } from "./endpoints.ts";
 
 export type Config = Readonly<{
@@ -33,6 +34,8 @@ export type Config = Readonly<{
    * designed. A benchmark knob (1 = one insert per request, the baseline of `npm run bench`), not in the contract.
    */
   ingestBatch: number | null;
+  /** HOOKPORT_FORWARD_COOLDOWN_MS: the circuit breaker's first cool-down (30 s); a test knob, not in the contract. */
+  forwardCoolDownMs: number;
 }>;
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -74,7 +77,7 @@ export function loadConfig(env: Env = process.env): ConfigResult {
 export function parseConfig(env: Env, file?: ConfigFile): ConfigResult {
   const problems: string[] = [];
 
-  const int = (name: keyof typeof defaults | "WORKERS" | "WORKER_CONCURRENCY" | "HOOKPORT_INGEST_BATCH", fallback: number, min: number, max: number, unit: string) => {
+  const int = (name: keyof typeof defaults | "WORKERS" | "WORKER_CONCURRENCY" | "HOOKPORT_INGEST_BATCH" | "HOOKPORT_FORWARD_COOLDOWN_MS", fallback: number, min: number, max: number, unit: string) => {
     const raw = env[name]?.trim();
     if (raw === undefined || raw === "") return fallback;
     const value = Number(raw);
@@ -151,6 +154,7 @@ export function parseConfig(env: Env, file?: ConfigFile): ConfigResult {
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", defaults.SHUTDOWN_TIMEOUT_MS, 0, 600_000, "milliseconds"),
     logLevel,
     ingestBatch: int("HOOKPORT_INGEST_BATCH", 0, 1, 4_096, "events") || null,
+    forwardCoolDownMs: int("HOOKPORT_FORWARD_COOLDOWN_MS", minCoolDownMs, 10, maxCoolDownMs, "milliseconds"),
   });
 
   return problems.length ? { ok: false, problems } : { ok: true, config };
