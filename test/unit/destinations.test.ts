@@ -2,6 +2,7 @@
 // FORWARD_URL + FORWARD_SECRET without one, and problems that name the file, the destination or
 // endpoint, and the key, never a secret.
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { parseConfig, type Config } from "../../src/config.ts";
 import { forwardTargets, globMatches } from "../../src/destinations.ts";
 
@@ -143,5 +144,25 @@ describe("FORWARD_URL and FORWARD_SECRET", () => {
     expect(orphan.ok ? [] : orphan.problems).toEqual([
       "FORWARD_SECRET is set but FORWARD_URL is not: set FORWARD_URL to the URL to forward every event to, or unset FORWARD_SECRET",
     ]);
+  });
+});
+
+describe("the README's forwarding file", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("## Forwarding"), readme.indexOf("\n## ", readme.indexOf("## Forwarding") + 1));
+  const files = [...section.matchAll(/```jsonc\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  test("parses, with its destinations and rules as the text says", () => {
+    expect(files).toHaveLength(1);
+    const names = [...files[0]!.matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]!);
+    const config = ok(files[0]!, Object.fromEntries(names.map((n) => [n, n.includes("FORWARD") ? appSecret : n.includes("STRIPE") ? stripeSecret : "github-secret-number-one"])));
+    expect(config.destinations.map((d) => [d.name, d.timeoutMs, d.concurrency, d.retryForHours])).toEqual([
+      ["app", 30_000, 4, 72],
+      ["audit", 10_000, 8, 24],
+    ]);
+    const [stripe, github] = config.endpoints;
+    expect(forwardTargets(stripe!.forward, "invoice.paid")).toEqual(["app", "audit"]);
+    expect(forwardTargets(stripe!.forward, "customer.created")).toEqual(["audit"]);
+    expect(forwardTargets(github!.forward, "push")).toEqual(["app"]);
   });
 });
