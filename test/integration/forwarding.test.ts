@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ensureDestinations, eventDeliveries, listDestinations, readDestinationStates, saveBreaker, setPaused } from "../../src/store/destinations.ts";
 import { writeBatch } from "../../src/store/events.ts";
 import { claimForward, completeForward, failForward, reclaimForwardOrphans, requeueDestination } from "../../src/store/forwarding.ts";
-import { claimDue, requeueEvents } from "../../src/store/jobs.ts";
+import { claimDue, countBacklog, reclaimOrphans, requeueEvents } from "../../src/store/jobs.ts";
 import { storeEvents } from "../support/queue.ts";
 import { createTestStore, storeKinds, type TestStore } from "../support/stores.ts";
 
@@ -130,6 +130,49 @@ for (const kind of storeKinds) {
       expect(job!.attempt).toBe(2);
       await completeForward(store.db, "me", job!, attempt());
       await claimDue(store.db, { instance: "h", limit: 1000 });
+    });
+
+    test("the handler's statements leave forward jobs alone: no orphan reclaim under MAX_ATTEMPTS, not in the events backlog", async () => {
+      const [id] = await storeEvents(store.db, "stripe", [{ eventType: "x", payload: { n: 5 }, forwardTo: ["app"] }]);
+      await claimDue(store.db, { instance: "h", limit: 1000 });
+      await store.db.query("update hookport_jobs set status = 'processed' where webhook_event_id = $1 and target = 'handler'", [id]);
+      // Many attempts already, more than any MAX_ATTEMPTS: a handler's reclaim would make it dead.
+      await store.db.query("update hookport_jobs set attempts = 50 where webhook_event_id = $1 and target = 'forward:app'", [id]);
+      const [job] = await claimForward(store.db, { instance: "gone-instance-that-has-no-session", destination: "app", limit: 10 });
+      await reclaimOrphans(store.db, "me", { leaseMs: 60_000, maxAttempts: 3 });
+      expect((await jobsOf(id!)).find((j) => j.target === "forward:app")!.status).toBe("processing");
+      // The gauge counts handler jobs only: a forward job in processing is not an event waiting for its handler.
+      const handlerJobs = await store.db.query<{ status: string; n: number }>(
+        "select status, count(*)::int as n from hookport_jobs where target = 'handler' and status in ('pending', 'failed', 'processing') group by 1",
+      );
+      expect(await countBacklog(store.db)).toEqual({ pending: 0, failed: 0, processing: 0, ...Object.fromEntries(handlerJobs.map((r) => [r.status, r.n])) });
+      expect(await reclaimForwardOrphans(store.db, "me", { leaseMs: 60_000 })).toBe(1);
+      expect((await jobsOf(id!)).find((j) => j.target === "forward:app")!.status).toBe("failed");
+      const [again] = await claimForward(store.db, { instance: "me", destination: "app", limit: 10 });
+      expect(again!.attempt).toBe(job!.attempt + 1);
+      await completeForward(store.db, "me", again!, attempt());
+    });
+
+    // PGlite has one connection, so nothing can hold a row from elsewhere: PostgreSQL only.
+    test.skipIf(kind !== "postgres")("a destination's claim skips a job held FOR UPDATE elsewhere instead of waiting for it", async () => {
+      for (const job of await claimForward(store.db, { instance: "f", destination: "audit", limit: 100 })) await completeForward(store.db, "f", job, attempt());
+      const [held, free] = await storeEvents(store.db, "stripe", [
+        { eventType: "x", payload: { n: 6 }, forwardTo: ["audit"] },
+        { eventType: "x", payload: { n: 7 }, forwardTo: ["audit"] },
+      ]);
+      await claimDue(store.db, { instance: "h", limit: 1000 });
+      const tx = await store.db.begin();
+      try {
+        await tx.query("select 1 from hookport_jobs where webhook_event_id = $1 and target = 'forward:audit' for update", [held]);
+        const claimed = await Promise.race([
+          claimForward(store.db, { instance: "f", destination: "audit", limit: 10 }),
+          Bun.sleep(3000).then(() => "blocked" as const),
+        ]);
+        expect(claimed === "blocked" ? claimed : claimed.map((j) => j.id)).toEqual([free!]);
+      } finally {
+        await tx.rollback();
+      }
+      for (const job of await claimForward(store.db, { instance: "f", destination: "audit", limit: 10 })) await completeForward(store.db, "f", job, attempt());
     });
   });
 }
