@@ -50,6 +50,17 @@ describe("GET /admin/api/destinations", () => {
   });
 });
 
+describe("GET /admin/api/webhooks/:id/deliveries", () => {
+  test("answers the event's deliveries per destination with their attempts; 404 for an unknown event", async () => {
+    const { request } = buildAdminApp(s.db, { config });
+    const response = await request(`/admin/api/webhooks/${id}/deliveries`, { headers: bearer });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ items: [expect.objectContaining({ destination: "default", status: "pending", attempts: 0, history: [] })] });
+    expect((await request("/admin/api/webhooks/999999/deliveries", { headers: bearer })).status).toBe(404);
+    expect((await request("/admin/api/webhooks/x/deliveries", { headers: bearer })).status).toBe(404);
+  });
+});
+
 describe("pause and resume", () => {
   test("a session needs its CSRF token; with it, the pause is kept with its reason until resumed", async () => {
     const { request, wakes } = buildAdminApp(s.db, { config });

@@ -15,7 +15,7 @@ import { lazyForm, type Form } from "./form.ts";
 import { createAssets, type StaticFiles } from "./assets.ts";
 import { createAdminAuth, csrfMatches, originAllowed, type AdminSession } from "./auth.ts";
 import type { AdminContext } from "./context.ts";
-import { listDestinationsApi, pauseDestination, retryDestination } from "./destination-routes.ts";
+import { eventDeliveriesApi, listDestinationsApi, pauseDestination, retryDestination } from "./destination-routes.ts";
 import { detailPage, replay } from "./event-routes.ts";
 import { bulkOffers, bulkRetry, glanceRoute, historyPage, liveUpdate, moreRows } from "./history-routes.ts";
 import { answerHtml, htmlContentType, isHtmx, isPageRequest, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
@@ -122,6 +122,7 @@ export function adminRoutes(deps: AdminRouteDeps) {
     .get("/admin/webhooks/:id", ({ request, set, session, params }) => detailPage(ctx, request, set, session, params.id))
     .post("/admin/webhooks/:id/replay", ({ request, set, session, params }) => replay(ctx, request, set, session, params.id), noParse)
     .get("/admin/api/webhooks", ({ request, set }) => listWebhooksApi(ctx, request, set))
+    .get("/admin/api/webhooks/:id/deliveries", ({ request, set, params }) => eventDeliveriesApi(ctx, request, set, params.id))
     .get("/admin/api/destinations", () => listDestinationsApi(ctx))
     .post("/admin/api/destinations/:name/pause", ({ request, set, params, form }) => pauseDestination(ctx, request, set, params.name, true, form), noParse)
     .post("/admin/api/destinations/:name/resume", ({ request, set, params, form }) => pauseDestination(ctx, request, set, params.name, false, form), noParse)

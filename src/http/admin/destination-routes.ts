@@ -1,10 +1,12 @@
 // HTTP (admin): the forwarding destinations as JSON (issue 10): health, backlog and pause for each,
 // the admin's pause and resume (separate from the circuit breaker: a manual pause stays until resumed),
-// and "retry all" of one destination's dead or failed deliveries.
-import { listDestinations, setPaused, type DestinationSummary } from "../../store/destinations.ts";
+// "retry all" of one destination's dead or failed deliveries, and one event's deliveries with their attempts.
+import { eventDeliveries, listDestinations, setPaused, type DestinationSummary } from "../../store/destinations.ts";
+import { getHistoryRows } from "../../store/history.ts";
 import { requeueDestination } from "../../store/forwarding.ts";
 import { json } from "../errors.ts";
 import type { AdminContext } from "./context.ts";
+import { isRowId } from "./filters.ts";
 import type { Form } from "./form.ts";
 import { badRequest, refuse, type Answer, type ResponseSet } from "./respond.ts";
 
@@ -65,6 +67,13 @@ export async function retryDestination(ctx: AdminContext, request: Request, set:
   if (count > 0) ctx.wake();
   ctx.log.info("destination retry", { destination: name, status, queued: count });
   return json(202, { status: "queued", count });
+}
+
+/** GET /admin/api/webhooks/:id/deliveries: the event's deliveries, one per destination, each with every attempt. */
+export async function eventDeliveriesApi(ctx: AdminContext, request: Request, set: ResponseSet, id: string | null): Promise<Answer> {
+  const [row] = isRowId(id) ? await getHistoryRows(ctx.db, [id]) : [];
+  if (!row) return refuse(request, set, 404, "there is no stored event with that id: use an id the JSON API gave");
+  return json(200, { items: await eventDeliveries(ctx.db, row.id) }, { "cache-control": "no-store" });
 }
 
 function unknownDestination(request: Request, set: ResponseSet, name: string): Promise<Answer> {
