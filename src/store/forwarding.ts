@@ -14,7 +14,7 @@ export type ForwardJob = {
   source: string;
   eventId: string;
   eventType: string;
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
   /** The sender's headers hookport kept (lower-case names). */
   headers: Record<string, string>;
   attempt: number;
@@ -96,21 +96,43 @@ export async function claimForward(db: Executor, { instance, destination, limit 
   return rows.map((r) => ({ ...r, destination, body: new Uint8Array(r.body) }));
 }
 
-/** Marks a delivery `processed` (the destination answered 2xx), with its attempt row. False: the lease was lost. */
-export async function completeForward(db: Executor, instance: string, job: ForwardJob, attempt: ForwardAttempt): Promise<boolean> {
-  const rows = await db.query(
-    `with done as (
-       update ${J.table}
+export type ForwardCompletion = { job: ForwardJob; attempt: ForwardAttempt };
+
+/**
+ * Marks deliveries `processed` (the destination answered 2xx), each with its attempt row, in one
+ * statement: one commit for many deliveries, as the handlers' completeJobs. Per item, whether its
+ * lease held.
+ */
+export async function completeForwards(db: Executor, instance: string, items: readonly ForwardCompletion[]): Promise<boolean[]> {
+  const rows = await db.query<{ id: string; target: string }>(
+    `with input as (
+       -- started_at travels as text: under drizzle, postgres.js passes timestamp arrays unserialised.
+       select * from unnest($2::int8[], $3::text[], $4::int4[], $5::text[], $6::int4[], $7::int2[], $8::text[])
+         as u(id, target, attempt, started_at, duration_ms, response_status, response_start)
+     ), done as (
+       update ${J.table} j
           set ${J.status} = 'processed', ${J.processedAt} = now(), ${J.lastError} = null, ${J.lockedAt} = null, ${J.lockedBy} = null
-        where ${fence("$1", "$2", "$3", "$4")}
-        returning ${J.eventRow}, ${J.target}, ${J.attempts}
+         from input i
+        where j.${J.eventRow} = i.id and j.${J.target} = i.target and j.${J.lockedBy} = $1 and j.${J.attempts} = i.attempt and j.${J.status} = 'processing'
+        returning j.${J.eventRow} as id, j.${J.target} as target, j.${J.attempts} as attempts
      )
      ${attemptsInto}
-     select ${J.eventRow}, ${J.target}, ${J.attempts}, 'processed', null, $3, $5::timestamptz, $6, $7, $8 from done
-     returning 1`,
-    [job.id, job.target, instance, job.attempt, attempt.startedAt.toISOString(), attempt.durationMs, attempt.responseStatus, attempt.responseStart],
+     select d.id, d.target, d.attempts, 'processed', null, $1, i.started_at::timestamptz, i.duration_ms, i.response_status, i.response_start
+       from done d join input i on i.id = d.id and i.target = d.target
+     returning ${col(A.webhookEventId)}::text as id, ${col(A.target)} as target`,
+    [
+      instance,
+      items.map((c) => c.job.id),
+      items.map((c) => c.job.target),
+      items.map((c) => c.job.attempt),
+      items.map((c) => c.attempt.startedAt.toISOString()),
+      items.map((c) => c.attempt.durationMs),
+      items.map((c) => c.attempt.responseStatus),
+      items.map((c) => c.attempt.responseStart),
+    ],
   );
-  return rows.length > 0;
+  const completed = new Set(rows.map((r) => `${r.id}/${r.target}`));
+  return items.map((c) => completed.has(`${c.job.id}/${c.job.target}`));
 }
 
 /**

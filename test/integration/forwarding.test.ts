@@ -4,11 +4,21 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ensureDestinations, eventDeliveries, listDestinations, readDestinationStates, saveBreaker, setPaused } from "../../src/store/destinations.ts";
 import { writeBatch } from "../../src/store/events.ts";
-import { claimForward, completeForward, failForward, reclaimForwardOrphans, requeueDestination } from "../../src/store/forwarding.ts";
+import {
+  claimForward,
+  completeForwards,
+  failForward,
+  reclaimForwardOrphans,
+  requeueDestination,
+  type ForwardAttempt,
+  type ForwardJob,
+} from "../../src/store/forwarding.ts";
 import { claimDue, countBacklog, reclaimOrphans, requeueEvents } from "../../src/store/jobs.ts";
 import { storeEvents } from "../support/queue.ts";
 import { createTestStore, storeKinds, type TestStore } from "../support/stores.ts";
 
+const completeForward = async (db: Parameters<typeof completeForwards>[0], instance: string, job: ForwardJob, a: ForwardAttempt) =>
+  (await completeForwards(db, instance, [{ job, attempt: a }]))[0]!;
 const attempt = (responseStatus: number | null = 200) => ({ startedAt: new Date(), durationMs: 3, responseStatus, responseStart: responseStatus ? "ok" : null });
 
 for (const kind of storeKinds) {
@@ -56,6 +66,24 @@ for (const kind of storeKinds) {
       expect([...job!.body]).toEqual([...bytes]);
       expect(await completeForward(store.db, "intruder", job!, attempt())).toBe(false);
       expect(await completeForward(store.db, "f", job!, attempt(204))).toBe(true);
+    });
+
+    test("completions share one statement, each fenced on its own claim", async () => {
+      const ids = await storeEvents(store.db, "stripe", [
+        { eventType: "x", payload: { n: "b1" }, forwardTo: ["app"] },
+        { eventType: "x", payload: { n: "b2" }, forwardTo: ["app"] },
+      ]);
+      const jobs = await claimForward(store.db, { instance: "f", destination: "app", limit: 10 });
+      expect(jobs.map((j) => j.id).sort()).toEqual([...ids].sort());
+      const results = await completeForwards(store.db, "f", [
+        { job: jobs[0]!, attempt: attempt(200) },
+        { job: { ...jobs[1]!, attempt: jobs[1]!.attempt + 1 }, attempt: attempt(200) },
+      ]);
+      expect(results).toEqual([true, false]);
+      expect(await completeForwards(store.db, "f", [{ job: jobs[1]!, attempt: attempt(201) }])).toEqual([true]);
+      const [delivery] = await eventDeliveries(store.db, jobs[1]!.id);
+      expect(delivery!.history.map((a) => [a.outcome, a.responseStatus])).toEqual([["processed", 201]]);
+      await claimDue(store.db, { instance: "h", limit: 1000 });
     });
 
     test("a paused destination's jobs wait, unclaimed, and are claimed once it is resumed", async () => {
