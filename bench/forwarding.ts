@@ -4,7 +4,8 @@
 //      the rate at which the backlog reaches the sink;
 //   2. end to end with one destination: a burst of N, from its first request until the sink has every event;
 //   3. the same burst without forwarding, for the handled/s it costs.
-// `bun bench/forwarding.ts [--requests N] [--concurrency C] [--stores postgres,embedded]`; dist/hookport must be built.
+// `bun bench/forwarding.ts [--requests N] [--concurrency C] [--stores postgres,embedded] [--phases …] [--profile DIR]`;
+// dist/hookport must be built.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     stores: { type: "string", default: "postgres,embedded" },
     "database-url": { type: "string", default: process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres" },
     binary: { type: "string", default: new URL("../dist/hookport", import.meta.url).pathname },
+    phases: { type: "string", default: "backlog,end-to-end,no-forward" },
+    profile: { type: "string" },
   },
 });
 const requests = Number(values.requests);
@@ -59,7 +62,7 @@ console.log(`forwarding bench: ${requests} deliveries (10% redeliveries), destin
 const lines: string[] = [];
 try {
   for (const kind of values.stores.split(",")) {
-    for (const phase of ["backlog", "end-to-end", "no-forward"] as const) {
+    for (const phase of values.phases.split(",") as ("backlog" | "end-to-end" | "no-forward")[]) {
       const store: BenchStore = kind === "postgres" ? await createPostgresStore(values["database-url"]) : createEmbeddedStore();
       try {
         lines.push(await run(kind, phase, store));
@@ -79,7 +82,8 @@ async function run(kind: string, phase: "backlog" | "end-to-end" | "no-forward",
   seen.clear();
   const service = await startHookport({
     binary: values.binary,
-    env: { ...store.env, HOOKPORT_CONFIG: join(workDir, phase === "no-forward" ? "no-forward.jsonc" : "hookport.jsonc"), ADMIN_TOKEN: adminToken, LOG_LEVEL: "warn" },
+    env: { ...store.env, HOOKPORT_CONFIG: join(workDir, phase === "no-forward" ? "no-forward.jsonc" : "hookport.jsonc"), ADMIN_TOKEN: adminToken, LOG_LEVEL: "warn",
+      ...(values.profile ? { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${values.profile}/${kind}-${phase}` } : {}) },
     logFile: join(workDir, `${kind}-${phase}.log`),
   });
   const admin = (path: string) => fetch(`http://127.0.0.1:${service.port}${path}`, { method: "POST", headers: { authorization: `Bearer ${adminToken}` } });
