@@ -46,7 +46,10 @@ export function forwardRequest(destination: Destination, signer: Webhook, job: F
   return { url: destination.url, init: { method: "POST", headers, body: job.body, redirect: "manual" } };
 }
 
-/** Header values were stored as UTF-8 text (webhooks.ts); on the wire they are bytes, one per character. */
+/**
+ * Header values were stored as UTF-8 text (webhooks.ts); on the wire they are bytes, one per character.
+ * CR, LF and NUL can never be in a header (RFC 9110 §5.5): they become spaces.
+ */
 function headerValue(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : Buffer.from(value.replace(/[\r\n\0]/g, " "), "utf8").toString("latin1");
 }
@@ -59,7 +62,14 @@ export async function deliver(
   { signal, fetch = globalThis.fetch, now = () => new Date() }: { signal?: AbortSignal; fetch?: typeof globalThis.fetch; now?: () => Date } = {},
 ): Promise<DeliveryResult> {
   const started = performance.now();
-  const { url, init } = forwardRequest(destination, signer, job, now());
+  let request: ReturnType<typeof forwardRequest>;
+  try {
+    request = forwardRequest(destination, signer, job, now());
+  } catch (err) {
+    // A stored header no HTTP request can carry: this event's problem, not the destination's.
+    return { kind: "refused", status: null, responseStart: null, durationMs: 0, error: `cannot build the request: ${(err as Error).message}`, retryAfterMs: null };
+  }
+  const { url, init } = request;
   const timeout = AbortSignal.timeout(destination.timeoutMs);
   try {
     const response = await fetch(url, { ...init, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });

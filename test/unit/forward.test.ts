@@ -143,6 +143,15 @@ describe("forwardRequest", () => {
     expect(() => new Webhook(secret).verify(Buffer.from(body).toString() + " ", standardWebhookHeaders(headers))).toThrow();
   });
 
+  test("a stored value no header can carry as is (a line break, non-ASCII) is sent without breaking the request", () => {
+    const odd = { ...job, eventId: "evt\nwith-break", headers: { "user-agent": "a\r\nx-injected: 1" } };
+    const { init } = forwardRequest(destination, new Webhook(secret), odd, new Date());
+    const headers = init.headers as Headers;
+    expect(headers.get("x-hookport-event-id")).toBe("evt with-break");
+    expect(headers.get(`${originalHeaderPrefix}user-agent`)).toBe("a  x-injected: 1");
+    expect(headers.get("x-injected")).toBeNull();
+  });
+
   test("the webhook-id is the same at every attempt of one event to one destination, and differs between destinations and events", () => {
     expect(deliveryId("app", "stripe", "evt_1")).toBe(deliveryId("app", "stripe", "evt_1"));
     expect(deliveryId("app", "stripe", "evt_1")).not.toBe(deliveryId("audit", "stripe", "evt_1"));
