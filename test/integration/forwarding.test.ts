@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ensureDestinations, eventDeliveries, listDestinations, readDestinationStates, saveBreaker, setPaused } from "../../src/store/destinations.ts";
 import { writeBatch } from "../../src/store/events.ts";
+import { getEventDetail } from "../../src/store/history.ts";
 import {
   claimForward,
   completeForwards,
@@ -119,6 +120,8 @@ for (const kind of storeKinds) {
 
       const [delivery] = await eventDeliveries(store.db, id!);
       expect(delivery).toMatchObject({ destination: "other", status: "dead", attempts: 3, lastError: "timeout" });
+      // The event's own timeline is its handler's: no delivery attempt in it.
+      expect((await getEventDetail(store.db, id!))!.attemptsTimeline).toEqual([]);
       expect(delivery!.history.map((a) => [a.attempt, a.outcome, a.responseStatus, a.error])).toEqual([
         [1, "failed", 503, "HTTP 503"],
         [2, "failed", 503, "HTTP 503"],
