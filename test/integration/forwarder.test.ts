@@ -6,7 +6,7 @@ import { Webhook } from "standardwebhooks";
 import type { Destination } from "../../src/destinations.ts";
 import { startForwarder, type Forwarder } from "../../src/forward/forwarder.ts";
 import { silentLogger } from "../../src/log.ts";
-import { eventDeliveries, readDestinationStates, setPaused } from "../../src/store/destinations.ts";
+import { ensureDestinations, eventDeliveries, readDestinationStates, saveBreaker, setPaused } from "../../src/store/destinations.ts";
 import { storeEvents } from "../support/queue.ts";
 import { standardWebhookHeaders } from "../support/signing.ts";
 import { freePort } from "../support/binary.ts";
@@ -112,6 +112,20 @@ for (const kind of storeKinds) {
       forwarder.wake();
       await until(async () => (await eventDeliveries(store.db, id!))[0]?.status === "processed", 10_000, "the delivery after resume");
       expect(received.map((r) => r.body)).toEqual(['{"n":"paused"}']);
+    });
+
+    test("a breaker left open by the previous run stays open after a restart, then probes", async () => {
+      const received: Received[] = [];
+      sink = startSink(port, received, () => 200);
+      await ensureDestinations(store.db, ["sink"]);
+      await saveBreaker(store.db, "sink", { failuresInARow: 5, openUntil: new Date(Date.now() + 700), coolDownMs: 30_000 }, { ok: false, error: "HTTP 503" });
+      forwarder = await start();
+      const [id] = await storeEvents(store.db, "stripe", [{ eventType: "x", payload: { n: "restart" }, forwardTo: ["sink"] }]);
+      forwarder.wake();
+      await Bun.sleep(300);
+      expect(received).toEqual([]);
+      await until(async () => (await eventDeliveries(store.db, id!))[0]?.status === "processed", 10_000, "the probe");
+      expect((await readDestinationStates(store.db, ["sink"]))[0]).toMatchObject({ failuresInARow: 0, openUntil: null });
     });
   });
 }
