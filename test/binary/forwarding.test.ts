@@ -117,7 +117,7 @@ function describeForwarding(label: string, launcher: Launcher, extraEnv: () => R
       expect(copies.map((a) => a.body)).toEqual([body]);
     }
     const [app] = await destinations();
-    expect(app).toMatchObject({ name: "app", state: "closed", failuresInARow: 0, backlog: { processed: 25, pending: 0, failed: 0, dead: 0, processing: 0 } });
+    expect(app).toMatchObject({ name: "app", state: "closed", failuresInARow: 0, backlog: { pending: 0, failed: 0, dead: 0, processing: 0 } });
   }, slow);
 
   test(`${label}: an event type no rule names is stored and handled, not forwarded`, async () => {
