@@ -120,6 +120,23 @@ function describeForwarding(label: string, launcher: Launcher, extraEnv: () => R
     expect(app).toMatchObject({ name: "app", state: "closed", failuresInARow: 0, backlog: { pending: 0, failed: 0, dead: 0, processing: 0 } });
   }, slow);
 
+  test(`${label}: hookport replay --target app delivers one event again, with the same webhook-id`, async () => {
+    const env = { HOOKPORT_CONFIG: "hookport.jsonc", BILLING_SECRET: stripeSecret, APP_SECRET: appSecret, ADMIN_TOKEN: adminToken };
+    const page = (await (await fetch(`${service.url}/admin/api/webhooks?type=checkout.session.completed&limit=1`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as {
+      items: { id: string; eventId: string }[];
+    };
+    const [event] = page.items;
+    const first = arrivals.find((a) => a.eventId === event!.eventId)!;
+    const before = arrivals.length;
+    const replayed = await runCommand(box, ["replay", event!.id, "--target", "app", "--url", service.url], env);
+    expect({ code: replayed.code, stdout: replayed.stdout.trim() }).toEqual({ code: 0, stdout: `202 {"status":"queued","id":"${event!.id}"}` });
+    await until(() => arrivals.length > before, "the replayed delivery");
+    expect(arrivals.slice(before)).toEqual([{ ...first }]);
+    const wrong = await runCommand(box, ["replay", event!.id, "--target", "nowhere", "--url", service.url], env);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain("target must be one of handler, app");
+  }, slow);
+
   test(`${label}: an event type no rule names is stored and handled, not forwarded`, async () => {
     const before = arrivals.length;
     const sent = await runCommand(box, ["send", "billing", "invoice.paid", "--url", service.url], { HOOKPORT_CONFIG: "hookport.jsonc", BILLING_SECRET: stripeSecret, APP_SECRET: appSecret });
