@@ -2,6 +2,8 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
+import { destinationsFromEnv, type Destination } from "./destinations.ts";
+import { maxCoolDownMs, minCoolDownMs } from "./forward/breaker.ts";
 import { endpointsFromEnv, endpointsFromFile, splitList, type Endpoint } from "./endpoints.ts";
 
 export type Config = Readonly<{
@@ -11,6 +13,8 @@ export type Config = Readonly<{
   dataDir: string;
   /** POST /webhooks/<name>: from HOOKPORT_CONFIG, or else `stripe` and `github` from their variables. */
   endpoints: readonly Endpoint[];
+  /** Where endpoints forward events (HOOKPORT_CONFIG's "destinations", or FORWARD_URL as `default`). */
+  destinations: readonly Destination[];
   stripeToleranceSeconds: number;
   adminToken: string | null;
   /** TRUSTED_PROXIES: addresses and CIDRs (`10.0.0.0/8`) whose X-Forwarded-For is believed; empty: none. */
@@ -30,6 +34,8 @@ export type Config = Readonly<{
    * designed. A benchmark knob (1 = one insert per request, the baseline of `npm run bench`), not in the contract.
    */
   ingestBatch: number | null;
+  /** HOOKPORT_FORWARD_COOLDOWN_MS: the circuit breaker's first cool-down (30 s); a test knob, not in the contract. */
+  forwardCoolDownMs: number;
 }>;
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -71,7 +77,7 @@ export function loadConfig(env: Env = process.env): ConfigResult {
 export function parseConfig(env: Env, file?: ConfigFile): ConfigResult {
   const problems: string[] = [];
 
-  const int = (name: keyof typeof defaults | "WORKERS" | "WORKER_CONCURRENCY" | "HOOKPORT_INGEST_BATCH", fallback: number, min: number, max: number, unit: string) => {
+  const int = (name: keyof typeof defaults | "WORKERS" | "WORKER_CONCURRENCY" | "HOOKPORT_INGEST_BATCH" | "HOOKPORT_FORWARD_COOLDOWN_MS", fallback: number, min: number, max: number, unit: string) => {
     const raw = env[name]?.trim();
     if (raw === undefined || raw === "") return fallback;
     const value = Number(raw);
@@ -83,7 +89,19 @@ export function parseConfig(env: Env, file?: ConfigFile): ConfigResult {
   };
 
   const stripeToleranceSeconds = int("STRIPE_TOLERANCE_SECONDS", defaults.STRIPE_TOLERANCE_SECONDS, 1, 86_400, "seconds");
-  const endpoints = file ? endpointsFromFile(file.path, file.text, env, problems) : endpointsFromEnv(env, stripeToleranceSeconds, problems);
+  let endpoints: Endpoint[];
+  let destinations: Destination[];
+  if (file) {
+    ({ endpoints, destinations } = endpointsFromFile(file.path, file.text, env, problems));
+    if (env.FORWARD_URL?.trim() || env.FORWARD_SECRET?.trim()) {
+      problems.push(`FORWARD_URL and FORWARD_SECRET are for use without a config file: with HOOKPORT_CONFIG (${file.path}), declare the destination under "destinations" and a "forward" rule on each endpoint`);
+    }
+  } else {
+    // Without a file, FORWARD_URL forwards every event of every endpoint to destination `default`.
+    const forwarding = destinationsFromEnv(env, problems);
+    destinations = forwarding.destinations;
+    endpoints = endpointsFromEnv(env, stripeToleranceSeconds, problems).map((e) => Object.freeze({ ...e, forward: Object.freeze(forwarding.rules) }));
+  }
 
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -119,6 +137,7 @@ export function parseConfig(env: Env, file?: ConfigFile): ConfigResult {
     databaseUrl,
     dataDir: env.DATA_DIR?.trim() || defaults.DATA_DIR,
     endpoints: Object.freeze(endpoints),
+    destinations: Object.freeze(destinations),
     stripeToleranceSeconds,
     adminToken,
     trustedProxies: Object.freeze(trustedProxies),
@@ -135,6 +154,7 @@ export function parseConfig(env: Env, file?: ConfigFile): ConfigResult {
     shutdownTimeoutMs: int("SHUTDOWN_TIMEOUT_MS", defaults.SHUTDOWN_TIMEOUT_MS, 0, 600_000, "milliseconds"),
     logLevel,
     ingestBatch: int("HOOKPORT_INGEST_BATCH", 0, 1, 4_096, "events") || null,
+    forwardCoolDownMs: int("HOOKPORT_FORWARD_COOLDOWN_MS", minCoolDownMs, 10, maxCoolDownMs, "milliseconds"),
   });
 
   return problems.length ? { ok: false, problems } : { ok: true, config };

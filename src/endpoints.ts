@@ -2,6 +2,7 @@
 // comments) or, without one, from STRIPE_WEBHOOK_SECRET and GITHUB_WEBHOOK_SECRET as before issue 10.
 // Pure: config.ts reads the file and the environment and hands both in.
 import { parseTree, printParseErrorCode, type Node, type ParseError } from "jsonc-parser";
+import { destinationsFromNode, forwardRulesFromNode, type Destination, type ForwardRule } from "./destinations.ts";
 import { findProvider, providers } from "./providers/registry.ts";
 import type { OptionReader, Provider } from "./providers/types.ts";
 
@@ -16,12 +17,14 @@ export type Endpoint = Readonly<{
   options: unknown;
   /** Where the secrets are set, for messages (never the values). */
   secretsFrom: string;
+  /** Which stored events go to which destinations (issue 10); empty: none are forwarded. */
+  forward: readonly ForwardRule[];
 }>;
 
 type Env = Record<string, string | undefined>;
 
 /** A route segment, a metrics label and a `source` value: short, lower case, no escaping needed anywhere. */
-const namePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const namePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const defaultToleranceSeconds = 300;
 
 /** Without a config file: the `stripe` and `github` endpoints, exactly as the contract's variables define them. */
@@ -42,30 +45,40 @@ export function endpointsFromEnv(env: Env, stripeToleranceSeconds: number, probl
       toleranceSeconds: stripeToleranceSeconds,
       options: Object.freeze({}), // stripe and github have no options of their own
       secretsFrom: variable!,
+      forward: Object.freeze([]),
     });
   });
 }
 
+export type FileConfig = { endpoints: Endpoint[]; destinations: Destination[] };
+
 /**
- * The endpoints of a config file: `{"endpoints": {"<name>": {"kind": …, "secrets": […], …}}}`. Every
- * problem names the file, the endpoint and the key; none echoes a secret.
+ * The endpoints of a config file: `{"endpoints": {"<name>": {"kind": …, "secrets": […], …}}}`, and
+ * the destinations they forward to (`"destinations"`, see destinations.ts). Every problem names the
+ * file, the endpoint or destination, and the key; none echoes a secret.
  */
-export function endpointsFromFile(path: string, text: string, env: Env, problems: string[]): Endpoint[] {
+export function endpointsFromFile(path: string, text: string, env: Env, problems: string[]): FileConfig {
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0 || !tree) {
     for (const e of errors.slice(0, 5)) problems.push(`${path}:${lineColumn(text, e.offset)}: ${printParseErrorCode(e.error)}`);
     if (!errors.length) problems.push(`${path}: the file is empty; it must hold {"endpoints": {…}}`);
-    return [];
+    return { endpoints: [], destinations: [] };
   }
   const top = objectEntries(tree);
   const endpointsNode = top?.get("endpoints");
   const entries = endpointsNode && objectEntries(endpointsNode);
   if (!top || !entries) {
     problems.push(`${path}: the file must be a JSON object with an "endpoints" object, one key per endpoint name`);
-    return [];
+    return { endpoints: [], destinations: [] };
   }
-  for (const key of top.keys()) if (key !== "endpoints") problems.push(`${path}: unknown top-level key "${key}" (only "endpoints" is read)`);
+  for (const key of top.keys()) {
+    if (key !== "endpoints" && key !== "destinations") problems.push(`${path}: unknown top-level key "${key}" (only "endpoints" and "destinations" are read)`);
+  }
+  const destinations = destinationsFromNode(path, top.get("destinations"), env, problems);
+  // A destination left out for its own problems is still declared: rules naming it get no second message.
+  const destinationsNode = top.get("destinations");
+  const declared = new Set(destinationsNode ? (objectEntries(destinationsNode)?.keys() ?? []) : []);
   if (entries.size === 0) problems.push(`${path}: "endpoints" is empty: declare at least one endpoint`);
   // JSON keeps the last of two equal keys; a second "stripe" pasted below the first would silently replace it.
   const seen = new Set<string>();
@@ -87,14 +100,21 @@ export function endpointsFromFile(path: string, text: string, env: Env, problems
       problems.push(`${path}: endpoint "${name}": must be an object with "kind" and "secrets"`);
       continue;
     }
-    const endpoint = readEndpoint(name, fields, env, at, problems);
+    const endpoint = readEndpoint(name, fields, env, at, declared, problems);
     if (endpoint) endpoints.push(endpoint);
   }
-  return endpoints;
+  return { endpoints, destinations };
 }
 
-function readEndpoint(name: string, fields: Map<string, Node>, env: Env, at: (key: string) => string, problems: string[]): Endpoint | null {
-  const used = new Set(["kind", "secrets"]);
+function readEndpoint(
+  name: string,
+  fields: Map<string, Node>,
+  env: Env,
+  at: (key: string) => string,
+  destinations: ReadonlySet<string>,
+  problems: string[],
+): Endpoint | null {
+  const used = new Set(["kind", "secrets", "forward"]);
   const kind = fields.get("kind")?.value;
   const provider = typeof kind === "string" ? findProvider(kind) : undefined;
   if (!provider) {
@@ -133,10 +153,11 @@ function readEndpoint(name: string, fields: Map<string, Node>, env: Env, at: (ke
     problem: (key, message) => problems.push(`${at(key)}: ${message}`),
   };
   const options = provider.parseOptions(reader);
+  const forward = forwardRulesFromNode(fields.get("forward"), destinations, at("forward"), problems);
   for (const key of fields.keys()) {
     if (!used.has(key)) problems.push(`${at(key)}: unknown key for kind ${provider.kind}: check its spelling against the README's "Endpoints" section`);
   }
-  return Object.freeze({ name, provider, secrets: Object.freeze(secrets), toleranceSeconds, options: Object.freeze(options), secretsFrom: at("secrets") });
+  return Object.freeze({ name, provider, secrets: Object.freeze(secrets), toleranceSeconds, options: Object.freeze(options), secretsFrom: at("secrets"), forward: Object.freeze(forward) });
 }
 
 /**
@@ -170,7 +191,7 @@ function readSecrets(node: Node | undefined, env: Env, provider: Provider<unknow
 }
 
 /** The properties of an object node by name; null when the node is not an object. Of a repeated name, the last wins, as in JSON.parse. */
-function objectEntries(node: Node): Map<string, Node> | null {
+export function objectEntries(node: Node): Map<string, Node> | null {
   if (node.type !== "object") return null;
   const entries = new Map<string, Node>();
   for (const property of node.children ?? []) {

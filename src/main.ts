@@ -16,15 +16,16 @@ Usage:
   hookport send stripe <event-type>         sign a sample Stripe event and POST it   [--url]
   hookport send github <event-name>         sign a sample GitHub event and POST it   [--url]
   hookport send <endpoint> <event-type>     the same for any endpoint of HOOKPORT_CONFIG [--url]
-  hookport replay <id>                      re-queue one stored event via the admin API [--url]
+  hookport replay <id>                      re-queue one stored event via the admin API [--url] [--target]
   hookport --help | --version
 
 Options:
   --url <base>   the running service (default http://localhost:PORT, or HOST:PORT when HOST is one address)
+  --target <t>   replay only the handler ("handler") or one forwarding destination (its name); default: all
 
 Configuration is read from the environment (see README): PORT, HOST, DATABASE_URL, DATA_DIR,
 HOOKPORT_CONFIG (the endpoints file), STRIPE_WEBHOOK_SECRET, STRIPE_TOLERANCE_SECONDS,
-GITHUB_WEBHOOK_SECRET, ADMIN_TOKEN, WORKERS, MAX_ATTEMPTS, MAX_BODY_BYTES, HANDLER_TIMEOUT_MS,
+GITHUB_WEBHOOK_SECRET, FORWARD_URL, FORWARD_SECRET, ADMIN_TOKEN, WORKERS, MAX_ATTEMPTS, MAX_BODY_BYTES, HANDLER_TIMEOUT_MS,
 RETRY_BASE_MS, LOG_LEVEL.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -35,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
       url: { type: "string" },
+      target: { type: "string" },
     },
   });
   if (values.help) return print(usage, 0);
@@ -54,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     case "send":
       return sendCommand(parsed.config, args, values.url ?? configuredServiceUrl(parsed.config));
     case "replay":
-      return replayCommand(parsed.config, args, values.url ?? configuredServiceUrl(parsed.config));
+      return replayCommand(parsed.config, args, values.url ?? configuredServiceUrl(parsed.config), values.target ?? null);
     default:
       console.error(`hookport: unknown command "${command}"\n\n${usage}`);
       return 2;

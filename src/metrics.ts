@@ -28,8 +28,9 @@ export function createMetrics() {
   const rejected = new Counter("hookport_events_rejected_total", "Webhook requests refused, by source and reason.");
   const handled = new Counter("hookport_events_handled_total", "Handler attempts finished, by source and outcome.");
   const backlog = new Counter("hookport_events_backlog", "Events not yet processed, by status, counted every few seconds.", "gauge");
-  const all = [received, rejected, handled, backlog];
-  return { received, rejected, handled, backlog, render: () => all.map((c) => c.render()).join("\n") + "\n" };
+  const forwarded = new Counter("hookport_forward_attempts_total", "Deliveries to destinations finished, by destination and outcome (processed, failed, dead, lost).");
+  const all = [received, rejected, handled, backlog, forwarded];
+  return { received, rejected, handled, backlog, forwarded, render: () => all.map((c) => c.render()).join("\n") + "\n" };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -7,6 +7,7 @@ import { buildApp } from "../http/app.ts";
 import { createClientAddress } from "../http/client-address.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { createMetrics } from "../metrics.ts";
+import { startForwarder } from "../forward/forwarder.ts";
 import { startQueue } from "../queue/start-queue.ts";
 import { adminStaticFiles, clientAddress, handlerWorkerEntry, listen, runtimeName } from "../runtime.ts";
 import type { Executor } from "../store/db.ts";
@@ -36,8 +37,22 @@ export async function serveCommand(config: Config): Promise<number> {
   const metrics = createMetrics();
   const writer = createEventWriter(db, { concurrency: db.kind === "postgres" ? 2 : 1, maxBatch: config.ingestBatch ?? undefined });
   const queue = await startQueue({ db, config, instance, log, metrics, entry: handlerWorkerEntry });
+  const forwarder = await startForwarder({
+    db,
+    destinations: config.destinations,
+    instance,
+    log,
+    metrics,
+    retryBaseMs: config.retryBaseMs,
+    pollIntervalMs: config.pollIntervalMs,
+    coolDownMs: config.forwardCoolDownMs,
+  });
+  const wake = () => {
+    queue.wake();
+    forwarder.wake();
+  };
   const admin = { db, adminToken, staticFiles: adminStaticFiles, clientAddress: createClientAddress(config.trustedProxies, clientAddress) };
-  const app = buildApp({ config, writer, wake: () => queue.wake(), log, metrics, ping: () => db.ping(), admin });
+  const app = buildApp({ config, writer, wake, log, metrics, ping: () => db.ping(), admin });
   const listener = listen(app.fetch, config.port, config.host, config.maxBodyBytes, log);
 
   const enabled = config.endpoints.filter((e) => e.secrets.length > 0);
@@ -50,6 +65,7 @@ export async function serveCommand(config: Config): Promise<number> {
     store: db.kind === "postgres" ? "postgres" : `embedded (${config.dataDir})`,
     endpoints: enabled.map((e) => `${e.name} (${e.provider.kind})`),
     workers: config.workers,
+    destinations: config.destinations.map((d) => `${d.name} (${new URL(d.url).origin})`),
     startMs: Math.round(performance.now() - started),
     runtime: runtimeName,
     adminToken: adminToken === config.adminToken ? "from ADMIN_TOKEN" : "stored",
@@ -62,7 +78,7 @@ export async function serveCommand(config: Config): Promise<number> {
     log.info("shutting down", { signal });
     await listener.stop();
     await writer.drain();
-    await queue.stop(config.shutdownTimeoutMs);
+    await Promise.all([queue.stop(config.shutdownTimeoutMs), forwarder.stop(config.shutdownTimeoutMs)]);
     await db.close();
     log.info("stopped");
     process.exit(0);

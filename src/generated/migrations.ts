@@ -61,5 +61,17 @@ export const migrations: Migration[] = [
     ],
     "folderMillis": 1796068375850,
     "hash": "1ee8d5d2d2ed4481ae47ae9db8e095d8c030a1bd74cf7ac5b7fa38000c248844"
+  },
+  {
+    "sql": [
+      "CREATE TABLE \"hookport_destinations\" (\n\t\"name\" text PRIMARY KEY NOT NULL,\n\t\"paused\" boolean DEFAULT false NOT NULL,\n\t\"paused_reason\" text,\n\t\"paused_at\" timestamp with time zone,\n\t\"failures_in_a_row\" integer DEFAULT 0 NOT NULL,\n\t\"open_until\" timestamp with time zone,\n\t\"cool_down_ms\" integer,\n\t\"last_success_at\" timestamp with time zone,\n\t\"last_failure_at\" timestamp with time zone,\n\t\"last_error\" text\n);\n",
+      "\nDROP INDEX \"hookport_jobs_due_idx\";",
+      "\nALTER TABLE \"hookport_jobs\" ADD COLUMN \"retry_until\" timestamp with time zone;",
+      "\nALTER TABLE \"webhook_attempts\" ADD COLUMN \"response_status\" smallint;",
+      "\nALTER TABLE \"webhook_attempts\" ADD COLUMN \"response_start\" text;",
+      "\nCREATE INDEX \"hookport_jobs_due_idx\" ON \"hookport_jobs\" USING btree (\"target\",\"next_attempt_at\",\"webhook_event_id\") WHERE status in ('pending', 'failed');"
+    ],
+    "folderMillis": 1796077215898,
+    "hash": "09ac58050ebb866eec9cbb1c4560419fd7d3b05d44d8e76f23845b29619087a8"
   }
 ];

@@ -28,7 +28,9 @@ export function buildApp(deps: AppDeps) {
     .onRequest(rejectOversized(maxBodyBytes, tooLarge))
     .use(healthRoutes(deps))
     .use(webhookRoutes(deps));
-  return deps.admin ? app.use(adminRoutes({ ...deps.admin, wake: deps.wake, log: deps.log, now: deps.now, sources: deps.config.endpoints.map((e) => e.name) })) : app;
+  if (!deps.admin) return app;
+  const { admin, wake, log, now, config } = deps;
+  return app.use(adminRoutes({ ...admin, wake, log, now, sources: config.endpoints.map((e) => e.name), destinations: config.destinations }));
 }
 
 export type App = ReturnType<typeof buildApp>;

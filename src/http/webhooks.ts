@@ -4,6 +4,7 @@ import { Elysia } from "elysia";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
+import { forwardTargets } from "../destinations.ts";
 import type { Endpoint } from "../endpoints.ts";
 import { decodeUtf8 } from "../providers/shape.ts";
 import type { EventWriter } from "../store/events.ts";
@@ -93,6 +94,7 @@ async function receiveWebhook(deps: ReceiveDeps, unanswered: Set<string>, name: 
     body: body.bytes,
     headers: keptHeaders(endpoint, request.headers),
     secretIndex: verification.secretIndex,
+    forwardTo: forwardTargets(endpoint.forward, verification.eventType),
   });
   let outcome;
   try {

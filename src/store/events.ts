@@ -16,6 +16,8 @@ export type NewEvent = {
   body: Uint8Array;
   headers: Record<string, string>;
   secretIndex: number;
+  /** Destinations this event is forwarded to: each gets a `forward:<name>` job with the handler's (issue 10). */
+  forwardTo?: readonly string[];
 };
 
 export type WriteOutcome =
@@ -43,9 +45,11 @@ const eventsTable = `"${getTableName(events)}"`;
 // the redeliveries of rows already in the statement's snapshot (it cannot see the rows `inserted` adds).
 // A row another writer committed while this statement ran is in neither: ON CONFLICT waited for it,
 // the snapshot predates it. Those few are counted by a second statement (`bumpSql`), which sees them.
-// 4096 rows × 9 parameters stays under the protocol's 65,535 parameters per statement.
+// Forwarding: `f` holds the event's destinations, comma-separated (names have no commas); each gets a
+// `forward:<name>` job beside the handler's, in the same statement, so only a new event gets any job.
+// 4096 rows × 10 parameters stays under the protocol's 65,535 parameters per statement.
 const statementSizes = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] as const;
-const columnsPerRow = 9;
+const columnsPerRow = 10;
 const insertStatements = new Map<number, string>();
 
 function insertSql(size: number): string {
@@ -54,9 +58,9 @@ function insertSql(size: number): string {
   const rows: string[] = [];
   for (let row = 0; row < size; row++) {
     const $ = (column: number) => `$${row * columnsPerRow + column}`;
-    rows.push(`(${$(1)}::text,${$(2)}::text,${$(3)}::text,${$(4)}::text,${$(5)}::bytea,${$(6)}::text,${$(7)}::text,${$(8)}::int2,${$(9)}::int4)`);
+    rows.push(`(${$(1)}::text,${$(2)}::text,${$(3)}::text,${$(4)}::text,${$(5)}::bytea,${$(6)}::text,${$(7)}::text,${$(8)}::int2,${$(9)}::int4,${$(10)}::text)`);
   }
-  text = `with v(s, e, t, r, b, p, h, i, n) as (
+  text = `with v(s, e, t, r, b, p, h, i, n, f) as (
   select * from (values ${rows.join(",")}) as v where column1 is not null
 ), inserted as (
   insert into ${eventsTable} (${col(events.source)}, ${col(events.eventId)}, ${col(events.eventType)}, ${col(events.body)}, ${col(events.json)},
@@ -66,7 +70,11 @@ function insertSql(size: number): string {
   on conflict (${col(events.source)}, ${col(events.eventId)}) do nothing
   returning ${col(events.id)}, ${col(events.source)}, ${col(events.eventId)}
 ), queued as (
-  insert into "${getTableName(jobs)}" (${col(jobs.webhookEventId)}) select ${col(events.id)} from inserted
+  insert into "${getTableName(jobs)}" (${col(jobs.webhookEventId)}, ${col(jobs.target)})
+  select ${col(events.id)}, 'handler' from inserted
+  union all
+  select x.${col(events.id)}, 'forward:' || d from inserted x join v on v.s = x.${col(events.source)} and v.e = x.${col(events.eventId)}
+    cross join unnest(string_to_array(v.f, ',')) as d
 ), counted as (
   update ${eventsTable} x set ${col(events.duplicateCount)} = x.${col(events.duplicateCount)} + v.n, ${col(events.lastDuplicateAt)} = now()
     from v where x.${col(events.source)} = v.s and x.${col(events.eventId)} = v.e
@@ -181,6 +189,7 @@ function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: New
     params[k++] = JSON.stringify(e.headers);
     params[k++] = e.secretIndex;
     params[k++] = copiesOf(e);
+    params[k++] = e.forwardTo?.length ? e.forwardTo.join(",") : null;
   }
   return db.query<Returned>(insertSql(size), params);
 }

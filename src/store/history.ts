@@ -132,10 +132,11 @@ export async function getEventDetail(db: Executor, id: string): Promise<EventDet
   if (!row) return null;
   const { body, ...rest } = row;
   const detail = { ...rest, rawBody: new TextDecoder().decode(body) };
+  // The handler's attempts; deliveries to destinations have their own (destinations.ts, eventDeliveries).
   const attemptsTimeline = await db.query<AttemptRow>(
     `select attempt, outcome, error, note, worker, ${iso("started_at")} as "startedAt", ${iso("finished_at")} as "finishedAt",
             duration_ms as "durationMs"
-       from webhook_attempts where webhook_event_id = $1::int8 order by attempt, id`,
+       from webhook_attempts where webhook_event_id = $1::int8 and target = 'handler' order by attempt, id`,
     [id],
   );
   return { ...detail, attemptsTimeline };

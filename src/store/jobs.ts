@@ -20,6 +20,8 @@ export type ClaimedJob = {
 };
 
 export type Claim = { instance: string; limit: number };
+/** What every statement after a claim fences on: which job, and which claim of it. */
+export type JobRef = Pick<ClaimedJob, "id" | "attempt"> & { target: JobTarget };
 export type AttemptTiming = { worker: string | null; startedAt: Date; durationMs: number };
 
 const col = (column: { name: string }) => `"${column.name}"`;
@@ -36,6 +38,7 @@ const J = {
   lastError: col(hookportJobs.lastError),
   note: col(hookportJobs.note),
   processedAt: col(hookportJobs.processedAt),
+  retryUntil: col(hookportJobs.retryUntil),
 };
 const E = {
   table: `"${getTableName(hookportEvents)}"`,
@@ -54,14 +57,15 @@ const fence = (id: string, target: string, instance: string, attempt: string, j 
   `${j}${J.eventRow} = ${id} and ${j}${J.target} = ${target} and ${j}${J.lockedBy} = ${instance} and ${j}${J.attempts} = ${attempt} and ${j}${J.status} = 'processing'`;
 
 /**
- * Takes due jobs and marks them processing, counting the attempt now: a job whose handler kills the
- * process still runs out of attempts. SKIP LOCKED lets several instances claim side by side.
+ * Takes due handler jobs and marks them processing, counting the attempt now: a job whose handler kills
+ * the process still runs out of attempts. SKIP LOCKED lets several instances claim side by side.
+ * Forward jobs are claimed per destination by store/forwarding.ts.
  */
 export async function claimDue(db: Executor, { instance, limit }: Claim): Promise<ClaimedJob[]> {
   return db.query<ClaimedJob>(
     `with due as (
        select ${J.eventRow}, ${J.target} from ${J.table}
-        where ${J.status} in ('pending', 'failed') and ${J.nextAttemptAt} <= now()
+        where ${J.target} = 'handler' and ${J.status} in ('pending', 'failed') and ${J.nextAttemptAt} <= now()
         order by ${J.nextAttemptAt}, ${J.eventRow}
         limit $1
         for update skip locked
@@ -145,7 +149,7 @@ export async function failJob(
 }
 
 /** Gives a job back without spending its attempt (its worker was stopped for a reason not its own). */
-export async function releaseJob(db: Executor, instance: string, job: ClaimedJob, reason: string, timing: AttemptTiming): Promise<void> {
+export async function releaseJob(db: Executor, instance: string, job: JobRef, reason: string, timing: AttemptTiming): Promise<void> {
   await db.query(
     `with r as (
        update ${J.table}
@@ -160,7 +164,7 @@ export async function releaseJob(db: Executor, instance: string, job: ClaimedJob
 }
 
 /**
- * Takes back jobs left `processing` by an instance that is gone. An owner is gone when no session
+ * Takes back handler jobs left `processing` by an instance that is gone (forward jobs: reclaimForwardOrphans). An owner is gone when no session
  * on the server carries its name (each instance names its connections with application_name; PGlite
  * has one process, so any other owner is a previous run), or when the lease is far older than any
  * handler may run. Returns how many were taken back; they count as failed attempts.
@@ -169,7 +173,7 @@ export async function reclaimOrphans(db: Executor, instance: string, { leaseMs, 
   const rows = await db.query(
     `with orphans as (
        select ${J.eventRow}, ${J.target}, ${J.lockedAt}, ${J.lockedBy} from ${J.table} w
-        where ${J.status} = 'processing'
+        where ${J.status} = 'processing' and ${J.target} = 'handler'
           and (${J.lockedAt} < now() - $2::int * interval '1 millisecond'
                or (${J.lockedBy} is distinct from $1
                    and not exists (select 1 from pg_stat_activity a where a.application_name = w.${J.lockedBy})))
@@ -191,10 +195,10 @@ export async function reclaimOrphans(db: Executor, instance: string, { leaseMs, 
   return rows.length;
 }
 
-/** Jobs waiting for a worker, by status (pending, failed, processing), for the backlog gauge. */
+/** Handler jobs waiting for a worker, by status (pending, failed, processing), for the backlog gauge (events not yet processed). */
 export async function countBacklog(db: Executor): Promise<Record<"pending" | "failed" | "processing", number>> {
   const rows = await db.query<{ status: "pending" | "failed" | "processing"; n: number }>(
-    `select ${J.status} as status, count(*)::int as n from ${J.table} where ${J.status} in ('pending', 'failed', 'processing') group by 1`,
+    `select ${J.status} as status, count(*)::int as n from ${J.table} where ${J.target} = 'handler' and ${J.status} in ('pending', 'failed', 'processing') group by 1`,
   );
   const counts = { pending: 0, failed: 0, processing: 0 };
   for (const r of rows) counts[r.status] = r.n;
@@ -202,17 +206,19 @@ export async function countBacklog(db: Executor): Promise<Record<"pending" | "fa
 }
 
 /**
- * Puts the jobs of these events back to `pending`, due now, with a fresh MAX_ATTEMPTS budget; their
- * attempts and the attempt history stay. Jobs being processed right now are left alone. Returns the
- * event ids requeued.
+ * Puts the jobs of these events back to `pending`, due now, with a fresh budget (MAX_ATTEMPTS for the
+ * handler, retry_for_hours for a destination); their attempts and the attempt history stay. Jobs being
+ * processed right now are left alone. `target` picks one job of each (the handler, or one destination's
+ * `forward:<name>`); without it, all of them. Returns the event ids requeued.
  */
-export async function requeueEvents(db: Executor, ids: readonly string[]): Promise<string[]> {
+export async function requeueEvents(db: Executor, ids: readonly string[], target: JobTarget | null = null): Promise<string[]> {
   const rows = await db.query<{ id: string }>(
     `update ${J.table}
-        set ${J.status} = 'pending', ${J.nextAttemptAt} = now(), ${J.attemptsBase} = ${J.attempts}, ${J.lockedAt} = null, ${J.lockedBy} = null
-      where ${J.eventRow} = any($1::int8[]) and ${J.status} <> 'processing'
+        set ${J.status} = 'pending', ${J.nextAttemptAt} = now(), ${J.attemptsBase} = ${J.attempts}, ${J.lockedAt} = null, ${J.lockedBy} = null,
+            ${J.retryUntil} = null
+      where ${J.eventRow} = any($1::int8[]) and ${J.status} <> 'processing' and ($2::text is null or ${J.target} = $2)
       returning ${J.eventRow}::text as id`,
-    [ids],
+    [ids, target],
   );
   return [...new Set(rows.map((r) => r.id))];
 }

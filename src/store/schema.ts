@@ -57,9 +57,8 @@ export const hookportEvents = pgTable(
   ],
 );
 
-/** Who works on an event. Today every event has one job, its handler; forwarding adds a target per URL. */
-export const jobTargets = ["handler"] as const;
-export type JobTarget = (typeof jobTargets)[number];
+/** Who works on an event: its handler, and one `forward:<destination>` per destination it is forwarded to. */
+export type JobTarget = "handler" | `forward:${string}`;
 
 /** Work: one narrow row per (event, target) with its status, attempt counters, lease and next try. */
 export const hookportJobs = pgTable(
@@ -80,11 +79,15 @@ export const hookportJobs = pgTable(
     lastError: text("last_error"),
     note: text("note"),
     processedAt: tz("processed_at"),
+    /** A forward job is `dead` once it fails at or after this (set at its first failure; a replay clears it). */
+    retryUntil: tz("retry_until"),
   },
   (t) => [
     primaryKey({ name: "hookport_jobs_pkey", columns: [t.webhookEventId, t.target] }),
-    // The claim: due rows only, so the index stays as small as the backlog.
-    index("hookport_jobs_due_idx").on(t.nextAttemptAt, t.webhookEventId).where(sql`status in ('pending', 'failed')`),
+    // The claim: due rows only, so the index stays as small as the backlog. Target first: the handler's
+    // claim and each destination's claim read only their own rows, so a paused destination's backlog
+    // (due, but not claimed) is never scanned by the others.
+    index("hookport_jobs_due_idx").on(t.target, t.nextAttemptAt, t.webhookEventId).where(sql`status in ('pending', 'failed')`),
     index("hookport_jobs_processing_idx").on(t.lockedAt).where(sql`status = 'processing'`),
     // The history's status filter, newest event first.
     index("hookport_jobs_status_event_idx").on(t.status, t.webhookEventId),
@@ -140,9 +143,33 @@ export const webhookAttempts = pgTable(
     startedAt: tz("started_at").notNull(),
     finishedAt: tz("finished_at").notNull().defaultNow(),
     durationMs: integer("duration_ms").notNull(),
+    /** A forward attempt: the destination's HTTP status, null when none came (timeout, refused connection). */
+    responseStatus: smallint("response_status"),
+    /** A forward attempt: the first 1 KiB of the response body, as text. */
+    responseStart: text("response_start"),
   },
   (t) => [index("webhook_attempts_event_idx").on(t.webhookEventId, t.attempt)],
 );
+
+/**
+ * The state of each forwarding destination: the admin's manual pause, and the circuit breaker
+ * (failures in a row; open until a time, then one probe). A row appears on the first start that
+ * knows the destination; the URL and secret stay in the configuration.
+ */
+export const hookportDestinations = pgTable("hookport_destinations", {
+  name: text("name").primaryKey(),
+  paused: boolean("paused").notNull().default(false),
+  pausedReason: text("paused_reason"),
+  pausedAt: tz("paused_at"),
+  failuresInARow: integer("failures_in_a_row").notNull().default(0),
+  /** The breaker is open until then (nothing is sent); after it, one probe decides. Null: closed. */
+  openUntil: tz("open_until"),
+  /** The cool-down the breaker last opened for: doubled at each failed probe (30 s to 10 min). */
+  coolDownMs: integer("cool_down_ms"),
+  lastSuccessAt: tz("last_success_at"),
+  lastFailureAt: tz("last_failure_at"),
+  lastError: text("last_error"),
+});
 
 /** Small key/value settings kept in the store (the generated admin token, the session key). */
 export const settings = pgTable("hookport_settings", {
@@ -222,6 +249,7 @@ export const schema = {
   hookportEvents,
   hookportJobs,
   webhookAttempts,
+  hookportDestinations,
   settings,
   orders,
   stripeSubscriptions,

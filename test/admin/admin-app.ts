@@ -1,4 +1,5 @@
 // The app with the admin mounted on a real store, a clock the test moves, and a wake() that counts.
+import type { Config } from "../../src/config.ts";
 import { adminStaticFiles } from "../../src/runtime.ts";
 import { silentLogger, type Logger } from "../../src/log.ts";
 import type { Database } from "../../src/store/db.ts";
@@ -15,9 +16,13 @@ export function testClock(start = Date.now() / 1000): TestClock {
   return { now: () => t, advance: (s) => void (t += s) };
 }
 
-export function buildAdminApp(db: Database, { clock = testClock(), address = "203.0.113.7", log = silentLogger as Logger } = {}) {
+export function buildAdminApp(
+  db: Database,
+  { clock = testClock(), address = "203.0.113.7", log = silentLogger as Logger, config = undefined as Config | undefined } = {},
+) {
   const wakes = { count: 0 };
   const { app } = buildTestApp({
+    ...(config ? { config } : {}),
     log,
     now: clock.now,
     wake: () => void wakes.count++,

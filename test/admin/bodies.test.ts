@@ -40,8 +40,15 @@ describe("admin request bodies", () => {
   test("an unauthenticated POST to any admin route is refused without reading its 4 MB body", async () => {
     const { app, request } = buildAdminApp(s.db);
     const posts = app.routes.filter((r) => r.method === "POST" && r.path.startsWith("/admin/") && r.path !== "/admin/login");
-    expect(posts.map((r) => r.path).sort()).toEqual(["/admin/logout", "/admin/webhooks/:id/replay", "/admin/webhooks/retry"]);
-    for (const path of posts.map((r) => r.path.replace(":id", id))) {
+    expect(posts.map((r) => r.path).sort()).toEqual([
+      "/admin/api/destinations/:name/pause",
+      "/admin/api/destinations/:name/resume",
+      "/admin/api/destinations/:name/retry",
+      "/admin/logout",
+      "/admin/webhooks/:id/replay",
+      "/admin/webhooks/retry",
+    ]);
+    for (const path of posts.map((r) => r.path.replace(":id", id).replace(":name", "default"))) {
       for (const headers of [form, { ...form, authorization: "Bearer not-the-admin-token" }, { ...form, cookie: "hookport_session=1.forged.sig" }]) {
         const body = countingBody();
         const response = await request(path, { method: "POST", headers, body: body.stream, duplex: "half" } as RequestInit);

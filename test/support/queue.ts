@@ -28,12 +28,16 @@ export function startTestQueue(
 let counter = 0;
 
 /** Stores events as the ingest path would; returns their row ids. */
-export async function storeEvents(db: Database, source: string, items: { eventType: string; payload: object; eventId?: string }[]): Promise<string[]> {
+export async function storeEvents(
+  db: Database,
+  source: string,
+  items: { eventType: string; payload: object; eventId?: string; forwardTo?: string[] }[],
+): Promise<string[]> {
   const outcomes = await writeBatch(
     db,
-    items.map(({ eventType, payload, eventId }) => {
+    items.map(({ eventType, payload, eventId, forwardTo }) => {
       const json = JSON.stringify(payload);
-      return { source, eventId: eventId ?? `ev_${Date.now()}_${++counter}`, eventType, payloadJson: json, body: new TextEncoder().encode(json), headers: {}, secretIndex: 0 };
+      return { source, eventId: eventId ?? `ev_${Date.now()}_${++counter}`, eventType, payloadJson: json, body: new TextEncoder().encode(json), headers: {}, secretIndex: 0, forwardTo };
     }),
   );
   return outcomes.map((o) => {

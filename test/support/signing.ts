@@ -19,3 +19,8 @@ export async function githubRequest(baseUrl: string, event = "push", opts: { bod
   const headers = await signGithub(body, opts.secret ?? githubSecret, event, opts.eventId);
   return { request: new Request(`${baseUrl}/webhooks/github`, { method: "POST", headers, body }), body, eventId: headers["x-github-delivery"]! };
 }
+
+/** The three Standard Webhooks headers of a request hookport forwarded, as the standardwebhooks package's verify() takes them. */
+export function standardWebhookHeaders(headers: Headers): Record<string, string> {
+  return Object.fromEntries(["webhook-id", "webhook-timestamp", "webhook-signature"].map((name) => [name, headers.get(name) ?? ""]));
+}

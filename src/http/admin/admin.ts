@@ -15,6 +15,7 @@ import { lazyForm, type Form } from "./form.ts";
 import { createAssets, type StaticFiles } from "./assets.ts";
 import { createAdminAuth, csrfMatches, originAllowed, type AdminSession } from "./auth.ts";
 import type { AdminContext } from "./context.ts";
+import { eventDeliveriesApi, listDestinationsApi, pauseDestination, retryDestination } from "./destination-routes.ts";
 import { detailPage, replay } from "./event-routes.ts";
 import { bulkOffers, bulkRetry, glanceRoute, historyPage, liveUpdate, moreRows } from "./history-routes.ts";
 import { answerHtml, htmlContentType, isHtmx, isPageRequest, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
@@ -29,7 +30,13 @@ export type AdminDeps = {
   clientAddress?: (request: Request) => string | null;
 };
 
-export type AdminRouteDeps = AdminDeps & { wake: () => void; log: Logger; now?: () => number; sources: readonly string[] };
+export type AdminRouteDeps = AdminDeps & {
+  wake: () => void;
+  log: Logger;
+  now?: () => number;
+  sources: readonly string[];
+  destinations: readonly { name: string; url: string }[];
+};
 
 /** `refusal` answers the request instead of its route (a throttled address, a wrong bearer token). */
 type Identity = { session: AdminSession | null; refusal: ((set: ResponseSet) => Promise<Answer>) | null };
@@ -59,6 +66,7 @@ export function adminRoutes(deps: AdminRouteDeps) {
     }),
     throttle: createThrottle({ now }),
     sources: deps.sources,
+    destinations: deps.destinations,
     addressOf: (request) => deps.clientAddress?.(request) ?? "unknown",
   };
 
@@ -114,6 +122,11 @@ export function adminRoutes(deps: AdminRouteDeps) {
     .get("/admin/webhooks/:id", ({ request, set, session, params }) => detailPage(ctx, request, set, session, params.id))
     .post("/admin/webhooks/:id/replay", ({ request, set, session, params }) => replay(ctx, request, set, session, params.id), noParse)
     .get("/admin/api/webhooks", ({ request, set }) => listWebhooksApi(ctx, request, set))
+    .get("/admin/api/webhooks/:id/deliveries", ({ request, set, params }) => eventDeliveriesApi(ctx, request, set, params.id))
+    .get("/admin/api/destinations", () => listDestinationsApi(ctx))
+    .post("/admin/api/destinations/:name/pause", ({ request, set, params, form }) => pauseDestination(ctx, request, set, params.name, true, form), noParse)
+    .post("/admin/api/destinations/:name/resume", ({ request, set, params, form }) => pauseDestination(ctx, request, set, params.name, false, form), noParse)
+    .post("/admin/api/destinations/:name/retry", ({ request, set, params, form }) => retryDestination(ctx, request, set, params.name, form), noParse)
     .post("/admin/logout", ({ request, session }) => logout(ctx, request, session), noParse);
 
   // html()'s hooks are global: they also run for routes mounted after the admin. They leave a returned

@@ -18,6 +18,8 @@ export type AdminContext = {
   throttle: Throttle;
   /** The endpoint names, which the history filters by (`source`). */
   sources: readonly string[];
+  /** The configured forwarding destinations (names and URLs; their state is in the store). */
+  destinations: readonly { name: string; url: string }[];
   /** Who to count wrong tokens against. */
   addressOf: (request: Request) => string;
 };

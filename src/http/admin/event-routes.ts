@@ -3,14 +3,16 @@ import { DetailPage } from "../../../views/pages/detail.tsx";
 import { MessagePage } from "../../../views/pages/message.tsx";
 import { EventLive, type EventLiveData } from "../../../views/partials/event-live.tsx";
 import { getEventDetail, getHistoryRows, type EventDetail } from "../../store/history.ts";
+import { forwardTarget } from "../../store/forwarding.ts";
 import { requeueEvents } from "../../store/jobs.ts";
+import type { JobTarget } from "../../store/schema.ts";
 import { json } from "../errors.ts";
 import type { AdminSession } from "./auth.ts";
 import { pageContext, type AdminContext } from "./context.ts";
 import { isRowId } from "./filters.ts";
 import { isFormPost } from "./history-routes.ts";
 import { prettyPayload, senderLink } from "./present.ts";
-import { answerHtml, isHtmx, isPageRequest, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
+import { answerHtml, badRequest, isHtmx, isPageRequest, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
 
 export async function detailPage(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null, id: string | null): Promise<Answer> {
   const event = isRowId(id) ? await getEventDetail(ctx.db, id) : null;
@@ -22,11 +24,16 @@ export async function detailPage(ctx: AdminContext, request: Request, set: Respo
   return answerHtml(set, DetailPage({ page: pageContext(ctx, session), data }));
 }
 
-/** Puts the event back to pending through requeueEvents, the primitive the CLI and bulk retry share. */
+/**
+ * Puts the event back to pending through requeueEvents, the primitive the CLI and bulk retry share:
+ * every job of it, or with `?target=` only the handler (`handler`) or one destination's delivery (its name).
+ */
 export async function replay(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null, id: string | null): Promise<Answer> {
+  const target = replayTarget(ctx, new URL(request.url).searchParams.get("target"));
+  if (!target.ok) return badRequest(ctx.log, request, set, target.error);
   const [row] = isRowId(id) ? await getHistoryRows(ctx.db, [id]) : [];
   if (!row) return notFound(ctx, request, set, session, id);
-  const [queued] = await requeueEvents(ctx.db, [row.id]);
+  const [queued] = await requeueEvents(ctx.db, [row.id], target.value);
   if (!queued) {
     return refuse(request, set, 409, "the event is being processed right now; replay it once this attempt has finished");
   }
@@ -39,6 +46,14 @@ export async function replay(ctx: AdminContext, request: Request, set: ResponseS
   }
   if (isFormPost(request)) return redirect(`/admin/webhooks/${row.id}?replayed=${at}`);
   return json(202, { status: "queued", id: row.id });
+}
+
+function replayTarget(ctx: AdminContext, raw: string | null): { ok: true; value: JobTarget | null } | { ok: false; error: string } {
+  if (raw === null || raw === "") return { ok: true, value: null };
+  if (raw === "handler") return { ok: true, value: "handler" };
+  if (ctx.destinations.some((d) => d.name === raw)) return { ok: true, value: forwardTarget(raw) };
+  const names = ["handler", ...ctx.destinations.map((d) => d.name)].join(", ");
+  return { ok: false, error: `target must be one of ${names}, or absent for every job of the event (got "${raw.slice(0, 64)}")` };
 }
 
 function liveData(ctx: AdminContext, session: AdminSession | null, event: EventDetail, replayedAt: number | null): EventLiveData {

@@ -139,7 +139,8 @@ export async function bulkRetry(ctx: AdminContext, request: Request, set: Respon
   let before: string | undefined;
   for (;;) {
     const ids = await listMatchingIds(ctx.db, filter, { before, limit: bulkBatch });
-    if (ids.length > 0) queued += (await requeueEvents(ctx.db, ids)).length;
+    // The filter's status is the handler's, so its job is the one retried; a destination's are retried on their own (destination-routes.ts).
+    if (ids.length > 0) queued += (await requeueEvents(ctx.db, ids, "handler")).length;
     if (ids.length < bulkBatch) break;
     before = ids[ids.length - 1];
   }

@@ -1,0 +1,209 @@
+// STORE: forward jobs (issue 10), one `forward:<destination>` job per event and destination. Claimed
+// per destination, so each keeps its own concurrency and a paused one holds back nobody else; every
+// change after the claim is fenced on it, as the handler's are (jobs.ts).
+import { getTableName } from "drizzle-orm";
+import type { Executor } from "./db.ts";
+import { hookportDestinations, hookportEvents, hookportJobs, webhookAttempts, type JobTarget } from "./schema.ts";
+
+/** A claimed forward job: what the delivery needs, the body byte for byte. */
+export type ForwardJob = {
+  /** The event's row id (hookport_events.id). */
+  id: string;
+  target: JobTarget;
+  destination: string;
+  source: string;
+  eventId: string;
+  eventType: string;
+  body: Uint8Array<ArrayBuffer>;
+  /** The sender's headers hookport kept (lower-case names). */
+  headers: Record<string, string>;
+  attempt: number;
+};
+
+/** One attempt as the forwarder saw it. `responseStatus` is null when no response came. */
+export type ForwardAttempt = { startedAt: Date; durationMs: number; responseStatus: number | null; responseStart: string | null };
+
+const col = (column: { name: string }) => `"${column.name}"`;
+const J = {
+  table: `"${getTableName(hookportJobs)}"`,
+  eventRow: col(hookportJobs.webhookEventId),
+  target: col(hookportJobs.target),
+  status: col(hookportJobs.status),
+  attempts: col(hookportJobs.attempts),
+  nextAttemptAt: col(hookportJobs.nextAttemptAt),
+  lockedAt: col(hookportJobs.lockedAt),
+  lockedBy: col(hookportJobs.lockedBy),
+  lastError: col(hookportJobs.lastError),
+  processedAt: col(hookportJobs.processedAt),
+  retryUntil: col(hookportJobs.retryUntil),
+};
+const E = {
+  table: `"${getTableName(hookportEvents)}"`,
+  id: col(hookportEvents.id),
+  source: col(hookportEvents.source),
+  eventId: col(hookportEvents.eventId),
+  eventType: col(hookportEvents.eventType),
+  body: col(hookportEvents.body),
+  headers: col(hookportEvents.headers),
+};
+const D = { table: `"${getTableName(hookportDestinations)}"`, name: col(hookportDestinations.name), paused: col(hookportDestinations.paused) };
+const A = webhookAttempts;
+const attemptsInto = `insert into "${getTableName(A)}" (${[
+  A.webhookEventId,
+  A.target,
+  A.attempt,
+  A.outcome,
+  A.error,
+  A.worker,
+  A.startedAt,
+  A.durationMs,
+  A.responseStatus,
+  A.responseStart,
+]
+  .map(col)
+  .join(", ")})`;
+
+export const forwardTarget = (destination: string): JobTarget => `forward:${destination}`;
+
+const fence = (id: string, target: string, instance: string, attempt: string) =>
+  `${J.eventRow} = ${id} and ${J.target} = ${target} and ${J.lockedBy} = ${instance} and ${J.attempts} = ${attempt} and ${J.status} = 'processing'`;
+
+/**
+ * Takes up to `limit` due jobs of one destination, oldest due first, unless the destination is paused
+ * by the admin (checked here too, so a pause another instance made holds at once).
+ */
+export async function claimForward(db: Executor, { instance, destination, limit }: { instance: string; destination: string; limit: number }): Promise<ForwardJob[]> {
+  const rows = await db.query<Omit<ForwardJob, "body" | "destination"> & { body: Uint8Array }>(
+    `with due as (
+       select ${J.eventRow} from ${J.table}
+        where ${J.target} = $3 and ${J.status} in ('pending', 'failed') and ${J.nextAttemptAt} <= now()
+          and not exists (select 1 from ${D.table} d where d.${D.name} = $4 and d.${D.paused})
+        order by ${J.nextAttemptAt}, ${J.eventRow}
+        limit $1
+        for update skip locked
+     ), claimed as (
+       update ${J.table} j
+          set ${J.status} = 'processing', ${J.attempts} = j.${J.attempts} + 1, ${J.lockedAt} = now(), ${J.lockedBy} = $2
+         from due where j.${J.eventRow} = due.${J.eventRow} and j.${J.target} = $3
+       returning j.${J.eventRow}, j.${J.attempts}
+     )
+     select c.${J.eventRow}::text as id, $3 as target, e.${E.source} as source, e.${E.eventId} as "eventId",
+            e.${E.eventType} as "eventType", e.${E.body} as body, e.${E.headers} as headers, c.${J.attempts} as attempt
+       from claimed c join ${E.table} e on e.${E.id} = c.${J.eventRow}
+      order by c.${J.eventRow}`,
+    [limit, instance, forwardTarget(destination), destination],
+  );
+  return rows.map((r) => ({ ...r, destination, body: new Uint8Array(r.body) }));
+}
+
+export type ForwardCompletion = { job: ForwardJob; attempt: ForwardAttempt };
+
+/**
+ * Marks deliveries `processed` (the destination answered 2xx), each with its attempt row, in one
+ * statement: one commit for many deliveries, as the handlers' completeJobs. Per item, whether its
+ * lease held.
+ */
+export async function completeForwards(db: Executor, instance: string, items: readonly ForwardCompletion[]): Promise<boolean[]> {
+  const rows = await db.query<{ id: string; target: string }>(
+    `with input as (
+       -- started_at travels as text: under drizzle, postgres.js passes timestamp arrays unserialised.
+       select * from unnest($2::int8[], $3::text[], $4::int4[], $5::text[], $6::int4[], $7::int2[], $8::text[])
+         as u(id, target, attempt, started_at, duration_ms, response_status, response_start)
+     ), done as (
+       update ${J.table} j
+          set ${J.status} = 'processed', ${J.processedAt} = now(), ${J.lastError} = null, ${J.lockedAt} = null, ${J.lockedBy} = null
+         from input i
+        where j.${J.eventRow} = i.id and j.${J.target} = i.target and j.${J.lockedBy} = $1 and j.${J.attempts} = i.attempt and j.${J.status} = 'processing'
+        returning j.${J.eventRow} as id, j.${J.target} as target, j.${J.attempts} as attempts
+     )
+     ${attemptsInto}
+     select d.id, d.target, d.attempts, 'processed', null, $1, i.started_at::timestamptz, i.duration_ms, i.response_status, i.response_start
+       from done d join input i on i.id = d.id and i.target = d.target
+     returning ${col(A.webhookEventId)}::text as id, ${col(A.target)} as target`,
+    [
+      instance,
+      items.map((c) => c.job.id),
+      items.map((c) => c.job.target),
+      items.map((c) => c.job.attempt),
+      items.map((c) => c.attempt.startedAt.toISOString()),
+      items.map((c) => c.attempt.durationMs),
+      items.map((c) => c.attempt.responseStatus),
+      items.map((c) => c.attempt.responseStart),
+    ],
+  );
+  const completed = new Set(rows.map((r) => `${r.id}/${r.target}`));
+  return items.map((c) => completed.has(`${c.job.id}/${c.job.target}`));
+}
+
+/**
+ * Records a failed delivery: `failed`, due again after `delayMs` (never later than its deadline), or
+ * `dead` once it fails at or after the deadline, which its first failure sets to `retryForMs` ahead.
+ */
+export async function failForward(
+  db: Executor,
+  instance: string,
+  job: ForwardJob,
+  error: string,
+  { delayMs, retryForMs, ...attempt }: ForwardAttempt & { delayMs: number; retryForMs: number },
+): Promise<"failed" | "dead" | "lost"> {
+  const [row] = await db.query<{ outcome: "failed" | "dead" }>(
+    `with f as (
+       update ${J.table}
+          set ${J.retryUntil} = coalesce(${J.retryUntil}, now() + $7::bigint * interval '1 millisecond'),
+              ${J.status} = case when now() >= coalesce(${J.retryUntil}, now() + $7::bigint * interval '1 millisecond') then 'dead' else 'failed' end,
+              ${J.nextAttemptAt} = least(now() + $6::bigint * interval '1 millisecond', coalesce(${J.retryUntil}, now() + $7::bigint * interval '1 millisecond')),
+              ${J.lastError} = $5, ${J.lockedAt} = null, ${J.lockedBy} = null
+        where ${fence("$1", "$2", "$3", "$4")}
+        returning ${J.eventRow}, ${J.target}, ${J.attempts}, ${J.status}
+     )
+     ${attemptsInto}
+     select ${J.eventRow}, ${J.target}, ${J.attempts}, ${J.status}, $5, $3, $8::timestamptz, $9, $10, $11 from f
+     returning ${col(A.outcome)} as outcome`,
+    [job.id, job.target, instance, job.attempt, error, delayMs, retryForMs, attempt.startedAt.toISOString(), attempt.durationMs, attempt.responseStatus, attempt.responseStart],
+  );
+  return row?.outcome ?? "lost";
+}
+
+/**
+ * Takes back forward jobs left `processing` by an instance that is gone (no session carries its
+ * name, or the lease is far older than any delivery may take): due again now, the attempt spent.
+ */
+export async function reclaimForwardOrphans(db: Executor, instance: string, { leaseMs }: { leaseMs: number }): Promise<number> {
+  const rows = await db.query(
+    `with orphans as (
+       select ${J.eventRow}, ${J.target}, ${J.lockedAt}, ${J.lockedBy} from ${J.table} w
+        where ${J.status} = 'processing' and ${J.target} like 'forward:%'
+          and (${J.lockedAt} < now() - $2::int * interval '1 millisecond'
+               or (${J.lockedBy} is distinct from $1
+                   and not exists (select 1 from pg_stat_activity a where a.application_name = w.${J.lockedBy})))
+        for update skip locked
+     ), r as (
+       update ${J.table} j
+          set ${J.status} = case when j.${J.retryUntil} is not null and now() >= j.${J.retryUntil} then 'dead' else 'failed' end,
+              ${J.nextAttemptAt} = now(), ${J.lockedAt} = null, ${J.lockedBy} = null,
+              ${J.lastError} = 'interrupted: the instance delivering it stopped (' || coalesce(o.${J.lockedBy}, '?') || ')'
+         from orphans o where j.${J.eventRow} = o.${J.eventRow} and j.${J.target} = o.${J.target}
+       returning j.${J.eventRow}, j.${J.target}, j.${J.attempts}, j.${J.status}, j.${J.lastError}, o.${J.lockedAt}, o.${J.lockedBy}
+     )
+     ${attemptsInto}
+     select ${J.eventRow}, ${J.target}, ${J.attempts}, ${J.status}, ${J.lastError}, ${J.lockedBy}, ${J.lockedAt},
+            (extract(epoch from now() - ${J.lockedAt}) * 1000)::int, null, null from r
+     returning 1`,
+    [instance, leaseMs],
+  );
+  return rows.length;
+}
+
+/**
+ * Puts one destination's jobs in `status` (dead or failed) back to pending, due now, with a fresh
+ * retry_for_hours: the destinations page's "retry all". Returns how many.
+ */
+export async function requeueDestination(db: Executor, destination: string, status: "dead" | "failed"): Promise<number> {
+  const rows = await db.query(
+    `update ${J.table} set ${J.status} = 'pending', ${J.nextAttemptAt} = now(), ${J.retryUntil} = null
+      where ${J.target} = $1 and ${J.status} = $2
+      returning 1`,
+    [forwardTarget(destination), status],
+  );
+  return rows.length;
+}
