@@ -48,6 +48,12 @@ export function Layout({ title, page, children }: PropsWithChildren<{ title: str
             hookport
           </a>
           {page.signedIn && (
+            <nav class="topnav" aria-label="Admin">
+              <a href="/admin/webhooks">Webhooks</a>
+              <a href="/admin/destinations">Destinations</a>
+            </nav>
+          )}
+          {page.signedIn && (
             <form method="post" action="/admin/logout" class="logout">
               <input type="hidden" name="_csrf" value={page.csrf} />
               <button type="submit" class="button-quiet">

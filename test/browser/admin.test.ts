@@ -1,5 +1,6 @@
 // The admin in a real browser against the compiled binary: log in, watch a signed event arrive without
-// reloading, filter, search, open it, replay it, log out. Tests wiring (htmx, CSRF, cookies, CSP), not logic.
+// reloading, filter, search, open it, replay it, see where it was forwarded, pause and resume that
+// destination, log out. Tests wiring (htmx, CSRF, cookies, CSP), not logic.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -13,10 +14,13 @@ const root = new URL("../../", import.meta.url).pathname;
 const binary = join(root, "dist/hookport");
 const artifacts = join(root, "test/artifacts");
 const adminToken = "browser-test-admin-token-0123456789";
+const forwardSecret = "whsec_" + Buffer.from("browser-test-forward-secret").toString("base64");
 
 let service: ChildProcess;
 let output = "";
 let baseUrl: string;
+/** The team's app hookport forwards to: answers 200 to everything. */
+let sink: ReturnType<typeof Bun.serve>;
 let context: BrowserContext;
 const cleanup: string[] = [];
 
@@ -27,9 +31,11 @@ beforeAll(async () => {
   copyFileSync(binary, join(dir, "hookport"));
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
+  sink = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("ok") });
   service = spawn(join(dir, "hookport"), ["serve"], {
     cwd: dir,
-    env: { PATH: "/usr/bin:/bin", PORT: String(port), HOST: "127.0.0.1", ADMIN_TOKEN: adminToken, STRIPE_WEBHOOK_SECRET: stripeSecret, GITHUB_WEBHOOK_SECRET: githubSecret, WORKERS: "1" },
+    env: { PATH: "/usr/bin:/bin", PORT: String(port), HOST: "127.0.0.1", ADMIN_TOKEN: adminToken, STRIPE_WEBHOOK_SECRET: stripeSecret, GITHUB_WEBHOOK_SECRET: githubSecret, WORKERS: "1",
+      FORWARD_URL: `http://127.0.0.1:${sink.port}/hooks`, FORWARD_SECRET: forwardSecret },
     stdio: ["ignore", "pipe", "pipe"],
   });
   service.stdout!.on("data", (chunk) => (output += chunk));
@@ -62,6 +68,7 @@ async function findChromium(): Promise<string> {
 afterAll(async () => {
   await context?.close();
   service?.kill("SIGTERM");
+  sink?.stop(true);
   for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -125,6 +132,21 @@ test("log in, see a new event arrive live, filter, search, open, replay and log 
     expect((await liveState(page)).status).toBe("pending");
   }
   await page.screenshot({ path: join(artifacts, "admin-detail.png"), fullPage: true });
+
+  // Where it was forwarded: the delivery to the sink, with its attempt's HTTP status.
+  await page.locator("#event-deliveries .badge", { hasText: "processed" }).first().waitFor({ timeout: 15_000 });
+  expect(await page.locator("#event-deliveries .attempts-table td.mono").first().textContent()).toBe("200");
+
+  // The destinations page: pause and resume swap the table in place (htmx, CSRF header), no navigation.
+  await Promise.all([page.waitForURL(`${baseUrl}/admin/destinations`), page.click('.topnav a:has-text("Destinations")')]);
+  await page.locator("#destinations .state", { hasText: "delivering" }).waitFor();
+  const onDestinations = navigations;
+  await page.click('#destinations button:has-text("Pause")');
+  await page.locator("#destinations .state", { hasText: "paused" }).waitFor({ timeout: 5_000 });
+  await page.screenshot({ path: join(artifacts, "admin-destinations.png"), fullPage: true });
+  await page.click('#destinations button:has-text("Resume")');
+  await page.locator("#destinations .state", { hasText: "delivering" }).waitFor({ timeout: 5_000 });
+  expect(navigations).toBe(onDestinations);
 
   // Log out: back to the login page, and the history is closed again.
   await Promise.all([page.waitForURL(`${baseUrl}/admin/login`), page.click('button:has-text("Log out")')]);

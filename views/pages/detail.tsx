@@ -1,4 +1,5 @@
-// VIEW: one event: what arrived (headers, payload), what the handler did (#event-live), and where to see it at the sender.
+// VIEW: one event: what arrived (headers, payload), what the handler did (#event-live), where it was forwarded
+// (#event-deliveries), and where to see it at the sender.
 /** @jsxRuntime classic */
 /** @jsx Html.createElement */
 /** @jsxFrag Html.Fragment */
@@ -7,6 +8,7 @@ import type { EventDetail } from "../../src/store/history.ts";
 import { JsonView } from "../components/json-view.tsx";
 import { Time } from "../components/time.tsx";
 import { Layout, type PageContext } from "../layout.tsx";
+import { Deliveries, type DeliveriesData } from "../partials/deliveries.tsx";
 import { EventLive, type EventLiveData } from "../partials/event-live.tsx";
 
 export type DetailPageData = {
@@ -15,6 +17,8 @@ export type DetailPageData = {
   pretty: string;
   senderLink: { href: string; label: string } | null;
   live: EventLiveData;
+  /** Where the event is forwarded; null when no destination is configured and it has no delivery. */
+  deliveries: DeliveriesData | null;
 };
 
 export function DetailPage({ page, data }: { page: PageContext; data: DetailPageData }) {
@@ -51,6 +55,7 @@ export function DetailPage({ page, data }: { page: PageContext; data: DetailPage
         )}
       </header>
       <EventLive data={data.live} />
+      {data.deliveries !== null ? <Deliveries data={data.deliveries} /> : ""}
       <section class="panel">
         <div class="panel-head">
           <h2>Payload</h2>

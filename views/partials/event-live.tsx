@@ -19,7 +19,8 @@ export type EventLiveData = {
 export function EventLive({ data }: { data: EventLiveData }) {
   const { event } = data;
   const settled = event.status === "processed" || event.status === "dead";
-  const replay = `/admin/webhooks/${event.id}/replay`;
+  // The handler only: each destination has its own Redeliver (partials/deliveries.tsx).
+  const replay = `/admin/webhooks/${event.id}/replay?target=handler`;
   return (
     <section
       id="event-live"
@@ -126,6 +127,6 @@ export function EventLive({ data }: { data: EventLiveData }) {
   );
 }
 
-function formatDuration(ms: number): string {
+export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }

@@ -15,7 +15,7 @@ import { lazyForm, type Form } from "./form.ts";
 import { createAssets, type StaticFiles } from "./assets.ts";
 import { createAdminAuth, csrfMatches, originAllowed, type AdminSession } from "./auth.ts";
 import type { AdminContext } from "./context.ts";
-import { eventDeliveriesApi, listDestinationsApi, pauseDestination, retryDestination } from "./destination-routes.ts";
+import { deliveriesPartial, destinationsPage, eventDeliveriesApi, listDestinationsApi, pauseDestination, retryDestination } from "./destination-routes.ts";
 import { detailPage, replay } from "./event-routes.ts";
 import { bulkOffers, bulkRetry, glanceRoute, historyPage, liveUpdate, moreRows } from "./history-routes.ts";
 import { answerHtml, htmlContentType, isHtmx, isPageRequest, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
@@ -120,13 +120,19 @@ export function adminRoutes(deps: AdminRouteDeps) {
     .get("/admin/webhooks/bulk", ({ request, set, session }) => bulkOffers(ctx, request, set, session))
     .post("/admin/webhooks/retry", ({ request, set, form }) => bulkRetry(ctx, request, set, form), noParse)
     .get("/admin/webhooks/:id", ({ request, set, session, params }) => detailPage(ctx, request, set, session, params.id))
+    .get("/admin/webhooks/:id/deliveries", ({ request, set, session, params }) => deliveriesPartial(ctx, request, set, session, params.id))
     .post("/admin/webhooks/:id/replay", ({ request, set, session, params }) => replay(ctx, request, set, session, params.id), noParse)
     .get("/admin/api/webhooks", ({ request, set }) => listWebhooksApi(ctx, request, set))
     .get("/admin/api/webhooks/:id/deliveries", ({ request, set, params }) => eventDeliveriesApi(ctx, request, set, params.id))
     .get("/admin/api/destinations", () => listDestinationsApi(ctx))
-    .post("/admin/api/destinations/:name/pause", ({ request, set, params, form }) => pauseDestination(ctx, request, set, params.name, true, form), noParse)
-    .post("/admin/api/destinations/:name/resume", ({ request, set, params, form }) => pauseDestination(ctx, request, set, params.name, false, form), noParse)
-    .post("/admin/api/destinations/:name/retry", ({ request, set, params, form }) => retryDestination(ctx, request, set, params.name, form), noParse)
+    .get("/admin/destinations", ({ request, set, session }) => destinationsPage(ctx, request, set, session))
+    // The page's forms post to /admin/destinations/…, scripts to /admin/api/destinations/…: one handler each, answering in the caller's form.
+    .post("/admin/api/destinations/:name/pause", ({ request, set, session, params, form }) => pauseDestination(ctx, request, set, session, params.name, true, form), noParse)
+    .post("/admin/api/destinations/:name/resume", ({ request, set, session, params, form }) => pauseDestination(ctx, request, set, session, params.name, false, form), noParse)
+    .post("/admin/api/destinations/:name/retry", ({ request, set, session, params, form }) => retryDestination(ctx, request, set, session, params.name, form), noParse)
+    .post("/admin/destinations/:name/pause", ({ request, set, session, params, form }) => pauseDestination(ctx, request, set, session, params.name, true, form), noParse)
+    .post("/admin/destinations/:name/resume", ({ request, set, session, params, form }) => pauseDestination(ctx, request, set, session, params.name, false, form), noParse)
+    .post("/admin/destinations/:name/retry", ({ request, set, session, params, form }) => retryDestination(ctx, request, set, session, params.name, form), noParse)
     .post("/admin/logout", ({ request, session }) => logout(ctx, request, session), noParse);
 
   // html()'s hooks are global: they also run for routes mounted after the admin. They leave a returned

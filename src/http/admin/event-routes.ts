@@ -1,7 +1,9 @@
 // HTTP (admin): one event — the detail page, its live panel (#event-live), and Replay.
 import { DetailPage } from "../../../views/pages/detail.tsx";
 import { MessagePage } from "../../../views/pages/message.tsx";
+import { Deliveries, type DeliveriesData } from "../../../views/partials/deliveries.tsx";
 import { EventLive, type EventLiveData } from "../../../views/partials/event-live.tsx";
+import { eventDeliveries } from "../../store/destinations.ts";
 import { getEventDetail, getHistoryRows, type EventDetail } from "../../store/history.ts";
 import { forwardTarget } from "../../store/forwarding.ts";
 import { requeueEvents } from "../../store/jobs.ts";
@@ -20,7 +22,7 @@ export async function detailPage(ctx: AdminContext, request: Request, set: Respo
   const replayed = new URL(request.url).searchParams.get("replayed");
   const live = liveData(ctx, session, event, replayed && /^\d{1,12}$/.test(replayed) ? Number(replayed) : null);
   if (isHtmx(request)) return answerHtml(set, EventLive({ data: live }));
-  const data = { event, pretty: prettyPayload(event), senderLink: senderLink(event), live };
+  const data = { event, pretty: prettyPayload(event), senderLink: senderLink(event), live, deliveries: await deliveriesData(ctx, session, event.id) };
   return answerHtml(set, DetailPage({ page: pageContext(ctx, session), data }));
 }
 
@@ -40,6 +42,9 @@ export async function replay(ctx: AdminContext, request: Request, set: ResponseS
   ctx.wake();
   ctx.log.info("event replayed", { id: row.id, source: row.source, eventId: row.eventId });
   const at = Math.floor(ctx.now());
+  if (isHtmx(request) && target.value !== null && target.value !== "handler") {
+    return answerHtml(set, Deliveries({ data: (await deliveriesData(ctx, session, row.id))! }), 202);
+  }
   if (isHtmx(request)) {
     const event = await getEventDetail(ctx.db, row.id);
     return answerHtml(set, EventLive({ data: liveData(ctx, session, event!, at) }), 202);
@@ -54,6 +59,13 @@ function replayTarget(ctx: AdminContext, raw: string | null): { ok: true; value:
   if (ctx.destinations.some((d) => d.name === raw)) return { ok: true, value: forwardTarget(raw) };
   const names = ["handler", ...ctx.destinations.map((d) => d.name)].join(", ");
   return { ok: false, error: `target must be one of ${names}, or absent for every job of the event (got "${raw.slice(0, 64)}")` };
+}
+
+/** The event's deliveries; null (no panel) when nothing is forwarded anywhere and it has none. */
+async function deliveriesData(ctx: AdminContext, session: AdminSession | null, eventRowId: string): Promise<DeliveriesData | null> {
+  const deliveries = await eventDeliveries(ctx.db, eventRowId);
+  if (deliveries.length === 0 && ctx.destinations.length === 0) return null;
+  return { eventRowId, deliveries, csrf: pageContext(ctx, session).csrf };
 }
 
 function liveData(ctx: AdminContext, session: AdminSession | null, event: EventDetail, replayedAt: number | null): EventLiveData {
