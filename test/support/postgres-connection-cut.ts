@@ -34,6 +34,8 @@ await sql.end({ timeout: 1 });
 
 const sockets: Socket[] = [];
 const closed: Promise<unknown>[] = [];
+// `socket` is a documented option of postgres.js (its README, "Custom socket") that its types lack.
+type WithSocket = postgres.Options<{}> & { socket: () => Promise<Socket> };
 const own = postgres(throughProxy(target.href, proxy), {
   max: 1,
   onnotice: () => {},
@@ -44,7 +46,7 @@ const own = postgres(throughProxy(target.href, proxy), {
       sockets.push(socket);
       closed.push(new Promise((r) => socket.once("close", r)));
     }),
-});
+} as WithSocket);
 proxy.restore();
 await own`select 1`;
 proxy.cut();
@@ -79,7 +81,7 @@ const starting = postgres(throughProxy(target.href, proxy), {
         return written;
       }) as typeof socket.write;
     }),
-});
+} as WithSocket);
 const typesCut = await starting`select 1`.then(() => "ok", code);
 // An unhandled rejection ends the process about now, before the line below.
 await new Promise((resolve) => setTimeout(resolve, 200));
