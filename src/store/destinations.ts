@@ -1,8 +1,8 @@
 // STORE: the state of forwarding destinations (hookport_destinations: the admin's pause, the circuit
 // breaker) and what the admin shows of them: each destination's health and backlog, and each event's
 // deliveries with every attempt.
-import { getTableName } from "drizzle-orm";
 import type { Executor } from "./db.ts";
+import { sqlNames } from "./names.ts";
 import { hookportDestinations, hookportJobs, webhookAttempts, type EventStatus } from "./schema.ts";
 
 /** The breaker's part of a destination's state (see forward/breaker.ts). */
@@ -22,22 +22,9 @@ export type DestinationState = BreakerState & {
 export type Backlog = Record<Exclude<EventStatus, "processed">, number>;
 export type DestinationSummary = DestinationState & { backlog: Backlog };
 
-const col = (column: { name: string }) => `"${column.name}"`;
-const T = hookportDestinations;
-const D = {
-  table: `"${getTableName(T)}"`,
-  name: col(T.name),
-  paused: col(T.paused),
-  pausedReason: col(T.pausedReason),
-  pausedAt: col(T.pausedAt),
-  failuresInARow: col(T.failuresInARow),
-  openUntil: col(T.openUntil),
-  coolDownMs: col(T.coolDownMs),
-  lastSuccessAt: col(T.lastSuccessAt),
-  lastFailureAt: col(T.lastFailureAt),
-  lastError: col(T.lastError),
-};
-const J = { table: `"${getTableName(hookportJobs)}"`, target: col(hookportJobs.target), status: col(hookportJobs.status) };
+const D = sqlNames(hookportDestinations);
+const J = sqlNames(hookportJobs);
+const A = sqlNames(webhookAttempts);
 
 const stateColumns = `${D.name} as name, ${D.paused} as paused, ${D.pausedReason} as "pausedReason", ${D.pausedAt} as "pausedAt",
   ${D.failuresInARow} as "failuresInARow", ${D.openUntil} as "openUntil", ${D.coolDownMs} as "coolDownMs",
@@ -137,22 +124,20 @@ export type Delivery = {
   history: DeliveryAttempt[];
 };
 
-const A = webhookAttempts;
-const H = hookportJobs;
 
 /** One event's deliveries, one per destination it is forwarded to (by name), each with its attempts. */
 export async function eventDeliveries(db: Executor, eventRowId: string): Promise<Delivery[]> {
   const [jobs, attempts] = await Promise.all([
     db.query<{ target: string; status: EventStatus; attempts: number; nextAttemptAt: string; retryUntil: string | null; lastError: string | null; processedAt: string | null }>(
-      `select ${col(H.target)} as target, ${col(H.status)} as status, ${col(H.attempts)} as attempts, ${col(H.nextAttemptAt)} as "nextAttemptAt",
-              ${col(H.retryUntil)} as "retryUntil", ${col(H.lastError)} as "lastError", ${col(H.processedAt)} as "processedAt"
-         from ${J.table} where ${col(H.webhookEventId)} = $1 and ${col(H.target)} like 'forward:%' order by 1`,
+      `select ${J.target} as target, ${J.status} as status, ${J.attempts} as attempts, ${J.nextAttemptAt} as "nextAttemptAt",
+              ${J.retryUntil} as "retryUntil", ${J.lastError} as "lastError", ${J.processedAt} as "processedAt"
+         from ${J.table} where ${J.webhookEventId} = $1 and ${J.target} like 'forward:%' order by 1`,
       [eventRowId],
     ),
     db.query<Omit<DeliveryAttempt, "startedAt"> & { target: string; startedAt: string }>(
-      `select ${col(A.target)} as target, ${col(A.attempt)} as attempt, ${col(A.outcome)} as outcome, ${col(A.responseStatus)} as "responseStatus",
-              ${col(A.responseStart)} as "responseStart", ${col(A.error)} as error, ${col(A.startedAt)} as "startedAt", ${col(A.durationMs)} as "durationMs"
-         from "${getTableName(A)}" where ${col(A.webhookEventId)} = $1 and ${col(A.target)} like 'forward:%' order by ${col(A.id)}`,
+      `select ${A.target} as target, ${A.attempt} as attempt, ${A.outcome} as outcome, ${A.responseStatus} as "responseStatus",
+              ${A.responseStart} as "responseStart", ${A.error} as error, ${A.startedAt} as "startedAt", ${A.durationMs} as "durationMs"
+         from ${A.table} where ${A.webhookEventId} = $1 and ${A.target} like 'forward:%' order by ${A.id}`,
       [eventRowId],
     ),
   ]);

@@ -1,9 +1,9 @@
 // STORE: writing received events. Concurrent requests share one multi-row INSERT … ON CONFLICT and one
 // commit (group commit): the per-commit cost, not HTTP or HMAC, is what limits ingest. Each caller is
 // answered after that commit with its own outcome.
-import { getTableName } from "drizzle-orm";
 import { createBatcher } from "./batcher.ts";
 import type { Executor } from "./db.ts";
+import { sqlNames } from "./names.ts";
 import { hookportEvents, hookportJobs } from "./schema.ts";
 
 export type NewEvent = {
@@ -25,10 +25,8 @@ export type WriteOutcome =
   /** PostgreSQL refused this row (say a \u0000 that jsonb cannot hold, an index key too long): the sender's problem, a 400. */
   | { status: "refused"; detail: string };
 
-const events = hookportEvents;
-const jobs = hookportJobs;
-const col = (column: { name: string }) => `"${column.name}"`;
-const eventsTable = `"${getTableName(events)}"`;
+const E = sqlNames(hookportEvents);
+const J = sqlNames(hookportJobs);
 
 // One row of VALUES per event, each value its own parameter: postgres.js sends parameters as they are,
 // where text[] arrays for unnest() had every quote of every payload escaped in JS and unescaped again
@@ -63,35 +61,35 @@ function insertSql(size: number): string {
   text = `with v(s, e, t, r, b, p, h, i, n, f) as (
   select * from (values ${rows.join(",")}) as v where column1 is not null
 ), inserted as (
-  insert into ${eventsTable} (${col(events.source)}, ${col(events.eventId)}, ${col(events.eventType)}, ${col(events.body)}, ${col(events.json)},
-    ${col(events.headers)}, ${col(events.secretIndex)}, ${col(events.duplicateCount)}, ${col(events.lastDuplicateAt)})
+  insert into ${E.table} (${E.source}, ${E.eventId}, ${E.eventType}, ${E.body}, ${E.json},
+    ${E.headers}, ${E.secretIndex}, ${E.duplicateCount}, ${E.lastDuplicateAt})
   select s, e, t, coalesce(convert_to(r, 'UTF8'), b), p, h::jsonb, i, n - 1, case when n > 1 then now() end
   from v where coalesce(p, r)::jsonb is not null
-  on conflict (${col(events.source)}, ${col(events.eventId)}) do nothing
-  returning ${col(events.id)}, ${col(events.source)}, ${col(events.eventId)}
+  on conflict (${E.source}, ${E.eventId}) do nothing
+  returning ${E.id}, ${E.source}, ${E.eventId}
 ), queued as (
-  insert into "${getTableName(jobs)}" (${col(jobs.webhookEventId)}, ${col(jobs.target)})
-  select ${col(events.id)}, 'handler' from inserted
+  insert into ${J.table} (${J.webhookEventId}, ${J.target})
+  select ${E.id}, 'handler' from inserted
   union all
-  select x.${col(events.id)}, 'forward:' || d from inserted x join v on v.s = x.${col(events.source)} and v.e = x.${col(events.eventId)}
+  select x.${E.id}, 'forward:' || d from inserted x join v on v.s = x.${E.source} and v.e = x.${E.eventId}
     cross join unnest(string_to_array(v.f, ',')) as d
 ), counted as (
-  update ${eventsTable} x set ${col(events.duplicateCount)} = x.${col(events.duplicateCount)} + v.n, ${col(events.lastDuplicateAt)} = now()
-    from v where x.${col(events.source)} = v.s and x.${col(events.eventId)} = v.e
-  returning x.${col(events.id)}, x.${col(events.source)}, x.${col(events.eventId)}
+  update ${E.table} x set ${E.duplicateCount} = x.${E.duplicateCount} + v.n, ${E.lastDuplicateAt} = now()
+    from v where x.${E.source} = v.s and x.${E.eventId} = v.e
+  returning x.${E.id}, x.${E.source}, x.${E.eventId}
 )
-select ${col(events.id)}::text as id, ${col(events.source)} as source, ${col(events.eventId)} as "eventId", true as inserted from inserted
+select ${E.id}::text as id, ${E.source} as source, ${E.eventId} as "eventId", true as inserted from inserted
 union all
-select ${col(events.id)}::text, ${col(events.source)}, ${col(events.eventId)}, false from counted`;
+select ${E.id}::text, ${E.source}, ${E.eventId}, false from counted`;
   insertStatements.set(size, text);
   return text;
 }
 
-const bumpSql = `update ${eventsTable} e
-   set ${col(events.duplicateCount)} = e.${col(events.duplicateCount)} + u.n, ${col(events.lastDuplicateAt)} = now()
+const bumpSql = `update ${E.table} e
+   set ${E.duplicateCount} = e.${E.duplicateCount} + u.n, ${E.lastDuplicateAt} = now()
   from unnest($1::text[], $2::text[], $3::int4[]) as u(s, e, n)
- where e.${col(events.source)} = u.s and e.${col(events.eventId)} = u.e
-returning e.${col(events.id)}::text as id, e.${col(events.source)} as source, e.${col(events.eventId)} as "eventId"`;
+ where e.${E.source} = u.s and e.${E.eventId} = u.e
+returning e.${E.id}::text as id, e.${E.source} as source, e.${E.eventId} as "eventId"`;
 
 type Stored = { id: string; source: string; eventId: string };
 type Returned = Stored & { inserted: boolean };

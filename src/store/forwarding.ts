@@ -1,8 +1,9 @@
 // STORE: forward jobs (issue 10), one `forward:<destination>` job per event and destination. Claimed
 // per destination, so each keeps its own concurrency and a paused one holds back nobody else; every
 // change after the claim is fenced on it, as the handler's are (jobs.ts).
-import { getTableName } from "drizzle-orm";
 import type { Executor } from "./db.ts";
+import { attemptsInto, fence } from "./jobs.ts";
+import { sqlNames } from "./names.ts";
 import { hookportDestinations, hookportEvents, hookportJobs, webhookAttempts, type JobTarget } from "./schema.ts";
 
 /** A claimed forward job: what the delivery needs, the body byte for byte. */
@@ -23,50 +24,13 @@ export type ForwardJob = {
 /** One attempt as the forwarder saw it. `responseStatus` is null when no response came. */
 export type ForwardAttempt = { startedAt: Date; durationMs: number; responseStatus: number | null; responseStart: string | null };
 
-const col = (column: { name: string }) => `"${column.name}"`;
-const J = {
-  table: `"${getTableName(hookportJobs)}"`,
-  eventRow: col(hookportJobs.webhookEventId),
-  target: col(hookportJobs.target),
-  status: col(hookportJobs.status),
-  attempts: col(hookportJobs.attempts),
-  nextAttemptAt: col(hookportJobs.nextAttemptAt),
-  lockedAt: col(hookportJobs.lockedAt),
-  lockedBy: col(hookportJobs.lockedBy),
-  lastError: col(hookportJobs.lastError),
-  processedAt: col(hookportJobs.processedAt),
-  retryUntil: col(hookportJobs.retryUntil),
-};
-const E = {
-  table: `"${getTableName(hookportEvents)}"`,
-  id: col(hookportEvents.id),
-  source: col(hookportEvents.source),
-  eventId: col(hookportEvents.eventId),
-  eventType: col(hookportEvents.eventType),
-  body: col(hookportEvents.body),
-  headers: col(hookportEvents.headers),
-};
-const D = { table: `"${getTableName(hookportDestinations)}"`, name: col(hookportDestinations.name), paused: col(hookportDestinations.paused) };
-const A = webhookAttempts;
-const attemptsInto = `insert into "${getTableName(A)}" (${[
-  A.webhookEventId,
-  A.target,
-  A.attempt,
-  A.outcome,
-  A.error,
-  A.worker,
-  A.startedAt,
-  A.durationMs,
-  A.responseStatus,
-  A.responseStart,
-]
-  .map(col)
-  .join(", ")})`;
+const J = sqlNames(hookportJobs);
+const E = sqlNames(hookportEvents);
+const D = sqlNames(hookportDestinations);
+const A = sqlNames(webhookAttempts);
+const forwardAttempt = attemptsInto(["webhookEventId", "target", "attempt", "outcome", "error", "worker", "startedAt", "durationMs", "responseStatus", "responseStart"]);
 
 export const forwardTarget = (destination: string): JobTarget => `forward:${destination}`;
-
-const fence = (id: string, target: string, instance: string, attempt: string) =>
-  `${J.eventRow} = ${id} and ${J.target} = ${target} and ${J.lockedBy} = ${instance} and ${J.attempts} = ${attempt} and ${J.status} = 'processing'`;
 
 /**
  * Takes up to `limit` due jobs of one destination, oldest due first, unless the destination is paused
@@ -75,22 +39,22 @@ const fence = (id: string, target: string, instance: string, attempt: string) =>
 export async function claimForward(db: Executor, { instance, destination, limit }: { instance: string; destination: string; limit: number }): Promise<ForwardJob[]> {
   const rows = await db.query<Omit<ForwardJob, "body" | "destination"> & { body: Uint8Array }>(
     `with due as (
-       select ${J.eventRow} from ${J.table}
+       select ${J.webhookEventId} from ${J.table}
         where ${J.target} = $3 and ${J.status} in ('pending', 'failed') and ${J.nextAttemptAt} <= now()
           and not exists (select 1 from ${D.table} d where d.${D.name} = $4 and d.${D.paused})
-        order by ${J.nextAttemptAt}, ${J.eventRow}
+        order by ${J.nextAttemptAt}, ${J.webhookEventId}
         limit $1
         for update skip locked
      ), claimed as (
        update ${J.table} j
           set ${J.status} = 'processing', ${J.attempts} = j.${J.attempts} + 1, ${J.lockedAt} = now(), ${J.lockedBy} = $2
-         from due where j.${J.eventRow} = due.${J.eventRow} and j.${J.target} = $3
-       returning j.${J.eventRow}, j.${J.attempts}
+         from due where j.${J.webhookEventId} = due.${J.webhookEventId} and j.${J.target} = $3
+       returning j.${J.webhookEventId}, j.${J.attempts}
      )
-     select c.${J.eventRow}::text as id, $3 as target, e.${E.source} as source, e.${E.eventId} as "eventId",
+     select c.${J.webhookEventId}::text as id, $3 as target, e.${E.source} as source, e.${E.eventId} as "eventId",
             e.${E.eventType} as "eventType", e.${E.body} as body, e.${E.headers} as headers, c.${J.attempts} as attempt
-       from claimed c join ${E.table} e on e.${E.id} = c.${J.eventRow}
-      order by c.${J.eventRow}`,
+       from claimed c join ${E.table} e on e.${E.id} = c.${J.webhookEventId}
+      order by c.${J.webhookEventId}`,
     [limit, instance, forwardTarget(destination), destination],
   );
   return rows.map((r) => ({ ...r, destination, body: new Uint8Array(r.body) }));
@@ -113,13 +77,13 @@ export async function completeForwards(db: Executor, instance: string, items: re
        update ${J.table} j
           set ${J.status} = 'processed', ${J.processedAt} = now(), ${J.lastError} = null, ${J.lockedAt} = null, ${J.lockedBy} = null
          from input i
-        where j.${J.eventRow} = i.id and j.${J.target} = i.target and j.${J.lockedBy} = $1 and j.${J.attempts} = i.attempt and j.${J.status} = 'processing'
-        returning j.${J.eventRow} as id, j.${J.target} as target, j.${J.attempts} as attempts
+        where j.${J.webhookEventId} = i.id and j.${J.target} = i.target and j.${J.lockedBy} = $1 and j.${J.attempts} = i.attempt and j.${J.status} = 'processing'
+        returning j.${J.webhookEventId} as id, j.${J.target} as target, j.${J.attempts} as attempts
      )
-     ${attemptsInto}
+     ${forwardAttempt}
      select d.id, d.target, d.attempts, 'processed', null, $1, i.started_at::timestamptz, i.duration_ms, i.response_status, i.response_start
        from done d join input i on i.id = d.id and i.target = d.target
-     returning ${col(A.webhookEventId)}::text as id, ${col(A.target)} as target`,
+     returning ${A.webhookEventId}::text as id, ${A.target} as target`,
     [
       instance,
       items.map((c) => c.job.id),
@@ -154,11 +118,11 @@ export async function failForward(
               ${J.nextAttemptAt} = least(now() + $6::bigint * interval '1 millisecond', coalesce(${J.retryUntil}, now() + $7::bigint * interval '1 millisecond')),
               ${J.lastError} = $5, ${J.lockedAt} = null, ${J.lockedBy} = null
         where ${fence("$1", "$2", "$3", "$4")}
-        returning ${J.eventRow}, ${J.target}, ${J.attempts}, ${J.status}
+        returning ${J.webhookEventId}, ${J.target}, ${J.attempts}, ${J.status}
      )
-     ${attemptsInto}
-     select ${J.eventRow}, ${J.target}, ${J.attempts}, ${J.status}, $5, $3, $8::timestamptz, $9, $10, $11 from f
-     returning ${col(A.outcome)} as outcome`,
+     ${forwardAttempt}
+     select ${J.webhookEventId}, ${J.target}, ${J.attempts}, ${J.status}, $5, $3, $8::timestamptz, $9, $10, $11 from f
+     returning ${A.outcome} as outcome`,
     [job.id, job.target, instance, job.attempt, error, delayMs, retryForMs, attempt.startedAt.toISOString(), attempt.durationMs, attempt.responseStatus, attempt.responseStart],
   );
   return row?.outcome ?? "lost";
@@ -171,7 +135,7 @@ export async function failForward(
 export async function reclaimForwardOrphans(db: Executor, instance: string, { leaseMs }: { leaseMs: number }): Promise<number> {
   const rows = await db.query(
     `with orphans as (
-       select ${J.eventRow}, ${J.target}, ${J.lockedAt}, ${J.lockedBy} from ${J.table} w
+       select ${J.webhookEventId}, ${J.target}, ${J.lockedAt}, ${J.lockedBy} from ${J.table} w
         where ${J.status} = 'processing' and ${J.target} like 'forward:%'
           and (${J.lockedAt} < now() - $2::int * interval '1 millisecond'
                or (${J.lockedBy} is distinct from $1
@@ -182,11 +146,11 @@ export async function reclaimForwardOrphans(db: Executor, instance: string, { le
           set ${J.status} = case when j.${J.retryUntil} is not null and now() >= j.${J.retryUntil} then 'dead' else 'failed' end,
               ${J.nextAttemptAt} = now(), ${J.lockedAt} = null, ${J.lockedBy} = null,
               ${J.lastError} = 'interrupted: the instance delivering it stopped (' || coalesce(o.${J.lockedBy}, '?') || ')'
-         from orphans o where j.${J.eventRow} = o.${J.eventRow} and j.${J.target} = o.${J.target}
-       returning j.${J.eventRow}, j.${J.target}, j.${J.attempts}, j.${J.status}, j.${J.lastError}, o.${J.lockedAt}, o.${J.lockedBy}
+         from orphans o where j.${J.webhookEventId} = o.${J.webhookEventId} and j.${J.target} = o.${J.target}
+       returning j.${J.webhookEventId}, j.${J.target}, j.${J.attempts}, j.${J.status}, j.${J.lastError}, o.${J.lockedAt}, o.${J.lockedBy}
      )
-     ${attemptsInto}
-     select ${J.eventRow}, ${J.target}, ${J.attempts}, ${J.status}, ${J.lastError}, ${J.lockedBy}, ${J.lockedAt},
+     ${forwardAttempt}
+     select ${J.webhookEventId}, ${J.target}, ${J.attempts}, ${J.status}, ${J.lastError}, ${J.lockedBy}, ${J.lockedAt},
             (extract(epoch from now() - ${J.lockedAt}) * 1000)::int, null, null from r
      returning 1`,
     [instance, leaseMs],

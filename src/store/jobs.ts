@@ -2,8 +2,8 @@
 // each (graphile/worker's getJobs/completeJobs/failJobs/resetLockedAt). A job is a narrow row of its
 // own, so none of these rewrites an event row or its indexes. Every change after the claim is fenced on
 // the claim (locked_by and attempts), so a worker whose lease was lost cannot finish it.
-import { getTableName } from "drizzle-orm";
 import type { Executor } from "./db.ts";
+import { sqlNames } from "./names.ts";
 import { hookportEvents, hookportJobs, webhookAttempts, type JobTarget } from "./schema.ts";
 
 /** A claimed job as the queue runs it. Plain data: it crosses to the worker threads as it is. */
@@ -24,37 +24,17 @@ export type Claim = { instance: string; limit: number };
 export type JobRef = Pick<ClaimedJob, "id" | "attempt"> & { target: JobTarget };
 export type AttemptTiming = { worker: string | null; startedAt: Date; durationMs: number };
 
-const col = (column: { name: string }) => `"${column.name}"`;
-const J = {
-  table: `"${getTableName(hookportJobs)}"`,
-  eventRow: col(hookportJobs.webhookEventId),
-  target: col(hookportJobs.target),
-  status: col(hookportJobs.status),
-  attempts: col(hookportJobs.attempts),
-  attemptsBase: col(hookportJobs.attemptsBase),
-  nextAttemptAt: col(hookportJobs.nextAttemptAt),
-  lockedAt: col(hookportJobs.lockedAt),
-  lockedBy: col(hookportJobs.lockedBy),
-  lastError: col(hookportJobs.lastError),
-  note: col(hookportJobs.note),
-  processedAt: col(hookportJobs.processedAt),
-  retryUntil: col(hookportJobs.retryUntil),
-};
-const E = {
-  table: `"${getTableName(hookportEvents)}"`,
-  id: col(hookportEvents.id),
-  source: col(hookportEvents.source),
-  eventId: col(hookportEvents.eventId),
-  eventType: col(hookportEvents.eventType),
-  body: col(hookportEvents.body),
-  json: col(hookportEvents.json),
-};
-const A = webhookAttempts;
-const attemptsInto = `insert into "${getTableName(A)}" (${[A.webhookEventId, A.target, A.attempt, A.outcome, A.error, A.note, A.worker, A.startedAt, A.durationMs].map(col).join(", ")})`;
+const J = sqlNames(hookportJobs);
+const E = sqlNames(hookportEvents);
+const A = sqlNames(webhookAttempts);
+
+/** `insert into webhook_attempts (…)` with these columns, for the statements that record an attempt as they change a job. */
+export const attemptsInto = (columns: readonly (keyof typeof A)[]) => `insert into ${A.table} (${columns.map((c) => A[c]).join(", ")})`;
+const handlerAttempt = attemptsInto(["webhookEventId", "target", "attempt", "outcome", "error", "note", "worker", "startedAt", "durationMs"]);
 
 /** The job of one claim, as every statement after the claim fences on it. */
-const fence = (id: string, target: string, instance: string, attempt: string, j = "") =>
-  `${j}${J.eventRow} = ${id} and ${j}${J.target} = ${target} and ${j}${J.lockedBy} = ${instance} and ${j}${J.attempts} = ${attempt} and ${j}${J.status} = 'processing'`;
+export const fence = (id: string, target: string, instance: string, attempt: string, j = "") =>
+  `${j}${J.webhookEventId} = ${id} and ${j}${J.target} = ${target} and ${j}${J.lockedBy} = ${instance} and ${j}${J.attempts} = ${attempt} and ${j}${J.status} = 'processing'`;
 
 /**
  * Takes due handler jobs and marks them processing, counting the attempt now: a job whose handler kills
@@ -64,21 +44,21 @@ const fence = (id: string, target: string, instance: string, attempt: string, j 
 export async function claimDue(db: Executor, { instance, limit }: Claim): Promise<ClaimedJob[]> {
   return db.query<ClaimedJob>(
     `with due as (
-       select ${J.eventRow}, ${J.target} from ${J.table}
+       select ${J.webhookEventId}, ${J.target} from ${J.table}
         where ${J.target} = 'handler' and ${J.status} in ('pending', 'failed') and ${J.nextAttemptAt} <= now()
-        order by ${J.nextAttemptAt}, ${J.eventRow}
+        order by ${J.nextAttemptAt}, ${J.webhookEventId}
         limit $1
         for update skip locked
      ), claimed as (
        update ${J.table} j
           set ${J.status} = 'processing', ${J.attempts} = j.${J.attempts} + 1, ${J.lockedAt} = now(), ${J.lockedBy} = $2
-         from due where j.${J.eventRow} = due.${J.eventRow} and j.${J.target} = due.${J.target}
-       returning j.${J.eventRow}, j.${J.target}, j.${J.attempts}
+         from due where j.${J.webhookEventId} = due.${J.webhookEventId} and j.${J.target} = due.${J.target}
+       returning j.${J.webhookEventId}, j.${J.target}, j.${J.attempts}
      )
-     select c.${J.eventRow}::text as id, c.${J.target} as target, e.${E.source} as source, e.${E.eventId} as "eventId",
+     select c.${J.webhookEventId}::text as id, c.${J.target} as target, e.${E.source} as source, e.${E.eventId} as "eventId",
             e.${E.eventType} as "eventType", coalesce(e.${E.json}, convert_from(e.${E.body}, 'UTF8')) as "payloadJson", c.${J.attempts} as attempt
-       from claimed c join ${E.table} e on e.${E.id} = c.${J.eventRow}
-      order by c.${J.eventRow}`,
+       from claimed c join ${E.table} e on e.${E.id} = c.${J.webhookEventId}
+      order by c.${J.webhookEventId}`,
     [limit, instance],
   );
 }
@@ -102,12 +82,12 @@ export async function completeJobs(db: Executor, instance: string, items: readon
               ${J.lastError} = null, ${J.lockedAt} = null, ${J.lockedBy} = null
          from input i
         where ${fence("i.id", "i.target", "$1", "i.attempt", "j.")}
-        returning j.${J.eventRow} as id, j.${J.target} as target, j.${J.attempts} as attempts
+        returning j.${J.webhookEventId} as id, j.${J.target} as target, j.${J.attempts} as attempts
      )
-     ${attemptsInto}
+     ${handlerAttempt}
      select d.id, d.target, d.attempts, 'processed', null, i.note, i.worker, i.started_at::timestamptz, i.duration_ms
        from done d join input i on i.id = d.id and i.target = d.target
-     returning ${col(A.webhookEventId)}::text as id, ${col(A.target)} as target`,
+     returning ${A.webhookEventId}::text as id, ${A.target} as target`,
     [
       instance,
       items.map((c) => c.job.id),
@@ -138,11 +118,11 @@ export async function failJob(
               ${J.nextAttemptAt} = now() + $7::int * interval '1 millisecond',
               ${J.lastError} = $5, ${J.lockedAt} = null, ${J.lockedBy} = null
         where ${fence("$1", "$2", "$3", "$4")}
-        returning ${J.eventRow}, ${J.target}, ${J.attempts}, ${J.status}
+        returning ${J.webhookEventId}, ${J.target}, ${J.attempts}, ${J.status}
      )
-     ${attemptsInto}
-     select ${J.eventRow}, ${J.target}, ${J.attempts}, ${J.status}, $5, null, $8, $9, $10 from f
-     returning ${col(A.outcome)} as outcome`,
+     ${handlerAttempt}
+     select ${J.webhookEventId}, ${J.target}, ${J.attempts}, ${J.status}, $5, null, $8, $9, $10 from f
+     returning ${A.outcome} as outcome`,
     [job.id, job.target, instance, job.attempt, error, maxAttempts, delayMs, timing.worker, timing.startedAt.toISOString(), timing.durationMs],
   );
   return row?.outcome ?? "lost";
@@ -155,10 +135,10 @@ export async function releaseJob(db: Executor, instance: string, job: JobRef, re
        update ${J.table}
           set ${J.status} = 'pending', ${J.attempts} = ${J.attempts} - 1, ${J.nextAttemptAt} = now(), ${J.lockedAt} = null, ${J.lockedBy} = null
         where ${fence("$1", "$2", "$3", "$4")}
-        returning ${J.eventRow}, ${J.target}
+        returning ${J.webhookEventId}, ${J.target}
      )
-     ${attemptsInto}
-     select ${J.eventRow}, ${J.target}, $4, 'released', $5, null, $6, $7, $8 from r`,
+     ${handlerAttempt}
+     select ${J.webhookEventId}, ${J.target}, $4, 'released', $5, null, $6, $7, $8 from r`,
     [job.id, job.target, instance, job.attempt, reason, timing.worker, timing.startedAt.toISOString(), timing.durationMs],
   );
 }
@@ -172,7 +152,7 @@ export async function releaseJob(db: Executor, instance: string, job: JobRef, re
 export async function reclaimOrphans(db: Executor, instance: string, { leaseMs, maxAttempts }: { leaseMs: number; maxAttempts: number }): Promise<number> {
   const rows = await db.query(
     `with orphans as (
-       select ${J.eventRow}, ${J.target}, ${J.lockedAt}, ${J.lockedBy} from ${J.table} w
+       select ${J.webhookEventId}, ${J.target}, ${J.lockedAt}, ${J.lockedBy} from ${J.table} w
         where ${J.status} = 'processing' and ${J.target} = 'handler'
           and (${J.lockedAt} < now() - $2::int * interval '1 millisecond'
                or (${J.lockedBy} is distinct from $1
@@ -183,11 +163,11 @@ export async function reclaimOrphans(db: Executor, instance: string, { leaseMs, 
           set ${J.status} = case when j.${J.attempts} - j.${J.attemptsBase} >= $3 then 'dead' else 'failed' end,
               ${J.nextAttemptAt} = now(), ${J.lockedAt} = null, ${J.lockedBy} = null,
               ${J.lastError} = 'interrupted: the instance handling it stopped (' || coalesce(o.${J.lockedBy}, '?') || ')'
-         from orphans o where j.${J.eventRow} = o.${J.eventRow} and j.${J.target} = o.${J.target}
-       returning j.${J.eventRow}, j.${J.target}, j.${J.attempts}, j.${J.status}, j.${J.lastError}, o.${J.lockedAt}, o.${J.lockedBy}
+         from orphans o where j.${J.webhookEventId} = o.${J.webhookEventId} and j.${J.target} = o.${J.target}
+       returning j.${J.webhookEventId}, j.${J.target}, j.${J.attempts}, j.${J.status}, j.${J.lastError}, o.${J.lockedAt}, o.${J.lockedBy}
      )
-     ${attemptsInto}
-     select ${J.eventRow}, ${J.target}, ${J.attempts}, ${J.status}, ${J.lastError}, null, ${J.lockedBy}, ${J.lockedAt},
+     ${handlerAttempt}
+     select ${J.webhookEventId}, ${J.target}, ${J.attempts}, ${J.status}, ${J.lastError}, null, ${J.lockedBy}, ${J.lockedAt},
             (extract(epoch from now() - ${J.lockedAt}) * 1000)::int from r
      returning 1`,
     [instance, leaseMs, maxAttempts],
@@ -216,8 +196,8 @@ export async function requeueEvents(db: Executor, ids: readonly string[], target
     `update ${J.table}
         set ${J.status} = 'pending', ${J.nextAttemptAt} = now(), ${J.attemptsBase} = ${J.attempts}, ${J.lockedAt} = null, ${J.lockedBy} = null,
             ${J.retryUntil} = null
-      where ${J.eventRow} = any($1::int8[]) and ${J.status} <> 'processing' and ($2::text is null or ${J.target} = $2)
-      returning ${J.eventRow}::text as id`,
+      where ${J.webhookEventId} = any($1::int8[]) and ${J.status} <> 'processing' and ($2::text is null or ${J.target} = $2)
+      returning ${J.webhookEventId}::text as id`,
     [ids, target],
   );
   return [...new Set(rows.map((r) => r.id))];
