@@ -29,8 +29,13 @@ export function createMetrics() {
   const handled = new Counter("hookport_events_handled_total", "Handler attempts finished, by source and outcome.");
   const backlog = new Counter("hookport_events_backlog", "Events not yet processed, by status, counted every few seconds.", "gauge");
   const forwarded = new Counter("hookport_forward_attempts_total", "Deliveries to destinations finished, by destination and outcome (processed, failed, dead, lost).");
-  const all = [received, rejected, handled, backlog, forwarded];
-  return { received, rejected, handled, backlog, forwarded, render: () => all.map((c) => c.render()).join("\n") + "\n" };
+  const forwardBacklog = new Counter(
+    "hookport_forward_backlog",
+    "Deliveries not yet made, by destination and status (pending, processing, failed, dead), counted every few seconds.",
+    "gauge",
+  );
+  const all = [received, rejected, handled, backlog, forwarded, forwardBacklog];
+  return { received, rejected, handled, backlog, forwarded, forwardBacklog, render: () => all.map((c) => c.render()).join("\n") + "\n" };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

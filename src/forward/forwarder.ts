@@ -7,7 +7,7 @@ import type { Destination } from "../destinations.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Executor } from "../store/db.ts";
-import { ensureDestinations, readDestinationStates, saveBreaker, type BreakerState } from "../store/destinations.ts";
+import { ensureDestinations, listDestinations, readDestinationStates, saveBreaker, type BreakerState } from "../store/destinations.ts";
 import { createBatcher } from "../store/batcher.ts";
 import { claimForward, completeForwards, failForward, reclaimForwardOrphans, type ForwardCompletion, type ForwardJob } from "../store/forwarding.ts";
 import { releaseJob } from "../store/jobs.ts";
@@ -26,6 +26,8 @@ export type ForwarderOptions = {
   pollIntervalMs: number;
   /** The breaker's first cool-down; 30 s but in tests. */
   coolDownMs?: number;
+  /** How often hookport_forward_backlog is counted; 5 s but in tests. */
+  gaugeIntervalMs?: number;
 };
 
 type Lane = {
@@ -82,6 +84,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   const timers = [
     setInterval(() => void refresh().then(wake), options.pollIntervalMs),
     setInterval(() => void reclaim(), 5_000),
+    setInterval(() => void countBacklog(), options.gaugeIntervalMs ?? 5_000),
   ];
   wake();
 
@@ -96,6 +99,19 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       refreshed = true;
     } catch (err) {
       log.error("reading destination states failed", { err });
+    }
+  }
+
+  // The alert a team wants: deliveries piling up, or any dead, for one destination (metrics.ts).
+  async function countBacklog() {
+    if (!metrics) return;
+    try {
+      for (const d of await listDestinations(db)) {
+        if (!lanes.has(d.name)) continue;
+        for (const [status, n] of Object.entries(d.backlog)) metrics.forwardBacklog.set({ destination: d.name, status }, n);
+      }
+    } catch {
+      // The store is away: the gauge keeps its last counts, as the events' backlog gauge does.
     }
   }
 

@@ -6,6 +6,7 @@ import { Webhook } from "standardwebhooks";
 import type { Destination } from "../../src/destinations.ts";
 import { startForwarder, type Forwarder } from "../../src/forward/forwarder.ts";
 import { silentLogger } from "../../src/log.ts";
+import { createMetrics } from "../../src/metrics.ts";
 import { ensureDestinations, eventDeliveries, readDestinationStates, saveBreaker, setPaused } from "../../src/store/destinations.ts";
 import { storeEvents } from "../support/queue.ts";
 import { standardWebhookHeaders } from "../support/signing.ts";
@@ -47,8 +48,19 @@ for (const kind of storeKinds) {
     let sink: ReturnType<typeof Bun.serve> | null = null;
     const port = freePort();
     const destination: Destination = { name: "sink", url: `http://127.0.0.1:${port}/in`, secret, timeoutMs: 2_000, concurrency: 2, retryForHours: 1 };
+    let metrics = createMetrics();
     const start = () =>
-      startForwarder({ db: store.db, destinations: [destination], instance: `fw-${kind}`, log: silentLogger, retryBaseMs: 10, pollIntervalMs: 50, coolDownMs: 200 });
+      startForwarder({
+        db: store.db,
+        destinations: [destination],
+        instance: `fw-${kind}`,
+        log: silentLogger,
+        metrics: (metrics = createMetrics()),
+        retryBaseMs: 10,
+        pollIntervalMs: 50,
+        coolDownMs: 200,
+        gaugeIntervalMs: 50,
+      });
 
     beforeAll(async () => {
       store = await createTestStore(kind);
@@ -108,6 +120,8 @@ for (const kind of storeKinds) {
       forwarder.wake();
       await Bun.sleep(300);
       expect(received).toEqual([]);
+      // What waits behind the pause shows in /metrics.
+      expect(metrics.render()).toContain('hookport_forward_backlog{destination="sink",status="pending"} 1');
       await setPaused(store.db, "sink", false);
       forwarder.wake();
       await until(async () => (await eventDeliveries(store.db, id!))[0]?.status === "processed", 10_000, "the delivery after resume");
