@@ -15,7 +15,7 @@ import { runLoadProcesses } from "./load.ts";
 import { waitUntilHandled } from "./progress.ts";
 import { startHookport } from "./service.ts";
 import { createEmbeddedStore, createPostgresStore, type BenchStore } from "./stores.ts";
-import { sleep } from "./stats.ts";
+import { startSink } from "./sink.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -34,22 +34,10 @@ const adminToken = "hookport-bench-admin-token-0123456789";
 const forwardSecret = "whsec_" + Buffer.from("hookport-bench-forwarding-secret").toString("base64");
 const workDir = mkdtempSync(join(tmpdir(), "hookport-bench-forward-"));
 
-// The sink: what a fast app costs, nothing more (no verification: hookport's side is measured).
-const seen = new Set<string>();
-let lastAt = 0;
-const sink = Bun.serve({
-  port: 0,
-  hostname: "127.0.0.1",
-  async fetch(request) {
-    await request.arrayBuffer();
-    seen.add(request.headers.get("webhook-id")!);
-    lastAt = performance.now();
-    return new Response(null, { status: 204 });
-  },
-});
+const sink = startSink();
 
 const config = `{
-  "destinations": { "sink": { "url": "http://127.0.0.1:${sink.port}/", "secret": "${forwardSecret}", "concurrency": ${Number(values.concurrency)} } },
+  "destinations": { "sink": { "url": "${sink.url}", "secret": "${forwardSecret}", "concurrency": ${Number(values.concurrency)} } },
   "endpoints": {
     "stripe": { "kind": "stripe", "secrets": ["${benchSecrets.stripe}"], "forward": [{ "to": ["sink"] }] },
     "github": { "kind": "github", "secrets": ["${benchSecrets.github}"], "forward": [{ "to": ["sink"] }] },
@@ -73,13 +61,13 @@ try {
     }
   }
 } finally {
-  sink.stop(true);
+  sink.stop();
   rmSync(workDir, { recursive: true, force: true });
 }
 console.log(`\n| store | run | events | seconds | forwarded/s | handled/s (same burst) |\n| --- | --- | ---: | ---: | ---: | ---: |\n${lines.join("\n")}`);
 
 async function run(kind: string, phase: "backlog" | "end-to-end" | "no-forward", store: BenchStore): Promise<string> {
-  seen.clear();
+  sink.reset();
   const service = await startHookport({
     binary: values.binary,
     env: { ...store.env, HOOKPORT_CONFIG: join(workDir, phase === "no-forward" ? "no-forward.jsonc" : "hookport.jsonc"), ADMIN_TOKEN: adminToken, LOG_LEVEL: "warn",
@@ -98,14 +86,12 @@ async function run(kind: string, phase: "backlog" | "end-to-end" | "no-forward",
     if (phase === "no-forward") return `| ${kind} | the same burst, not forwarded | ${events} | ${handledSeconds.toFixed(2)} |  | ${Math.round(events / handledSeconds)} |`;
     let from = started;
     if (phase === "backlog") {
-      if (seen.size > 0) throw new Error("the paused destination got deliveries");
+      if (sink.count > 0) throw new Error("the paused destination got deliveries");
       from = performance.now();
       await admin("/admin/api/destinations/sink/resume");
     }
-    const deadline = performance.now() + 600_000;
-    while (seen.size < events && performance.now() < deadline) await sleep(20);
-    if (seen.size !== events) throw new Error(`${kind} ${phase}: the sink got ${seen.size} of ${events} events`);
-    const seconds = (lastAt - from) / 1000;
+    if (!(await sink.waitFor(events, 600_000))) throw new Error(`${kind} ${phase}: the sink got ${sink.count} of ${events} events`);
+    const seconds = (sink.lastAt - from) / 1000;
     const handledRate = phase === "backlog" ? "" : `${Math.round(events / handledSeconds)}`;
     return `| ${kind} | ${phase === "backlog" ? "backlog → sink (paused, then resumed)" : "burst, first request → last event at the sink"} | ${events} | ${seconds.toFixed(2)} | ${Math.round(events / seconds)} | ${handledRate} |`;
   } finally {

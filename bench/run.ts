@@ -19,6 +19,7 @@ import { cpuSeconds, peakRssMiB, resetPeakRss, startMeter, type Meter } from "./
 import { sampleBacklog, waitUntilHandled, type Backlog, type Counts } from "./progress.ts";
 import { sleep } from "./stats.ts";
 import { startHookport, type Service } from "./service.ts";
+import { startSink, type Sink } from "./sink.ts";
 import { adminQuery, createEmbeddedStore, createPostgresStore, withStore, type BenchStore, type StoreKind } from "./stores.ts";
 import { adminLines, otherLines, targets, verdict, type Driven, type EndToEnd, type NaiveResult, type StoreResult } from "./targets.ts";
 
@@ -31,6 +32,9 @@ const serviceEnv: Record<string, string> = {
   ...(args.profile ? { BUN_OPTIONS: `--cpu-prof-md --cpu-prof-dir=${args.profile}` } : {}),
   ...Object.fromEntries(args.env.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])),
 };
+const forwardSecret = "whsec_" + Buffer.from("hookport-bench-forwarding-secret").toString("base64");
+/** The team's app for the forwarding run (issue 10), started with the first store that needs it. */
+let sink: Sink | null = null;
 /** The sustained run offers this share of the burst's end-to-end rate (issue 9). */
 const sustainShare = 0.8;
 const workDir = mkdtempSync(join(tmpdir(), "hookport-bench-"));
@@ -182,6 +186,27 @@ async function benchStore(kind: StoreKind, rows: Row[]): Promise<StoreResult> {
     return { burst, endToEnd, coldFreshMs, coldRestartMs };
   });
 
+  say(`${label}: the same burst, every event also forwarded to one destination, until the last is at the app…`);
+  await phase(async (store) => {
+    sink ??= startSink();
+    sink.reset();
+    const svc = await start(store, "forward", { FORWARD_URL: sink.url, FORWARD_SECRET: forwardSecret });
+    const run = await drive(svc, { count: opts.requests, seed: 10 });
+    const caughtUp = await waitUntilHandled(svc.port, { timeoutMs: smoke ? 60_000 : 600_000 });
+    const delivered = await sink.waitFor(caughtUp.counts.received, smoke ? 60_000 : 600_000);
+    await stop(svc, label);
+    const check = await verify(store, run.acked, `${label} forwarded burst`);
+    checks.push(check);
+    if (caughtUp.at === null || !delivered) {
+      failures.push(`${label} forwarded burst: ${sink.count} of ${caughtUp.counts.received} events reached the destination, handlers caught up: ${caughtUp.at !== null}`);
+      return;
+    }
+    // Both ends in epoch ms: the sink's clock is performance.now().
+    const lastAtSink = Date.now() - (performance.now() - sink.lastAt);
+    const forwarded = endToEndRate(run, Math.max(caughtUp.at, lastAtSink), caughtUp.counts);
+    rows.push({ run: `hookport · ${label} · burst, each event also forwarded to one destination (end to end: handled and at the app)`, ...loadColumns(run), endToEnd: forwarded.perSecond, exactlyOnce: verdict(check) });
+  });
+
   const offered = endToEnd ? endToEnd.perSecond * sustainShare : 0;
   const sustain = opts.sustainSeconds > 0 && offered > 0;
   say(`${label}: a trickle while idle${sustain ? `, then ${opts.sustainSeconds} s at ${sustainShare * 100}% of ${fmt.num(endToEnd!.perSecond)}/s end to end` : ""}…`);
@@ -270,8 +295,8 @@ async function drive(svc: Receiver, { count, seed, rate, watchBacklog }: DriveOp
   return { ...summary, cpu, rssMiB, startPeakMiB: startPeak, ...machine, ...(backlog ? { backlog: await backlog } : {}) };
 }
 
-async function start(store: BenchStore, name: string): Promise<Service> {
-  const svc = await startHookport({ binary: opts.binary, env: { ...serviceEnv, ...store.env }, logFile: join(workDir, `${store.kind}-${name}.log`) });
+async function start(store: BenchStore, name: string, env: Record<string, string> = {}): Promise<Service> {
+  const svc = await startHookport({ binary: opts.binary, env: { ...serviceEnv, ...store.env, ...env }, logFile: join(workDir, `${store.kind}-${name}.log`) });
   const stopOnce = svc.stop;
   cleanups.add(stopOnce);
   return {
@@ -308,6 +333,7 @@ async function dispose(store: BenchStore) {
 }
 
 async function cleanUp() {
+  sink?.stop();
   for (const c of [...cleanups].reverse()) await c().catch((err: unknown) => console.error(`cleanup: ${(err as Error).message}`));
   cleanups.clear();
 }
