@@ -81,7 +81,8 @@ for (const kind of storeKinds) {
       await waitForStatus(store.db, others, ["processed"]);
       const states = await waitForStatus(store.db, stuck, ["dead"]);
       for (const s of states) expect(s.last_error).toContain("timed out after 300 ms");
-    });
+      // Two attempts each, a worker replaced after each: 4.4 s measured on a loaded 2-core machine, over bun's 5 s default.
+    }, 20_000);
 
     test("two runners and 120 events: each event is handled exactly once", async () => {
       // On PostgreSQL the second runner is a second instance with its own connections.
