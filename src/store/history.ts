@@ -1,7 +1,15 @@
 // STORE: the admin's read queries over webhook_events (the view of each event with its handler job). Pages are keyset on id (newest first), never
 // OFFSET, so page 1 and page 20,000 cost the same; every filter has an (x, id) index in schema.ts.
 import type { Executor } from "./db.ts";
-import { eventStatuses, type EventStatus } from "./schema.ts";
+import { sqlNames, sqlViewNames } from "./names.ts";
+import { eventStatuses, hookportEvents, hookportJobs, webhookAttempts, webhookEvents, type EventStatus } from "./schema.ts";
+
+// The history reads events with their handler job: by the explicit join where a keyset bound must reach
+// both sides, else through the webhook_events view. The view's columns bear the tables' names.
+const E = sqlNames(hookportEvents);
+const J = sqlNames(hookportJobs);
+const A = sqlNames(webhookAttempts);
+const W = sqlViewNames(webhookEvents);
 
 export type HistoryFilter = Readonly<{ source?: string; status?: EventStatus; type?: string; q?: string }>;
 
@@ -43,8 +51,8 @@ export type EventDetail = HistoryRow & {
 // ISO 8601 in UTC from either store, whatever the session's TimeZone.
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-const rowColumns = `id::text as id, source, event_id as "eventId", event_type as "eventType", status, attempts,
-  ${iso("received_at")} as "receivedAt", ${iso("processed_at")} as "processedAt", last_error as "lastError"`;
+const rowColumns = `${W.id}::text as id, ${W.source} as source, ${W.eventId} as "eventId", ${W.eventType} as "eventType", ${W.status} as status,
+  ${W.attempts} as attempts, ${iso(W.receivedAt)} as "receivedAt", ${iso(W.processedAt)} as "processedAt", ${W.lastError} as "lastError"`;
 
 /** Only the conditions that are set, so each combination gets a plan that can use its index. */
 function whereClause(filter: HistoryFilter, params: unknown[], extra: string[] = []): string {
@@ -53,11 +61,11 @@ function whereClause(filter: HistoryFilter, params: unknown[], extra: string[] =
     params.push(value);
     conditions.push(sql.replace("?", `$${params.length}`));
   };
-  if (filter.source) add("source = ?", filter.source);
-  if (filter.status) add("status = ?", filter.status);
-  if (filter.type) add("event_type = ?", filter.type);
+  if (filter.source) add(`${W.source} = ?`, filter.source);
+  if (filter.status) add(`${W.status} = ?`, filter.status);
+  if (filter.type) add(`${W.eventType} = ?`, filter.type);
   // An exact match: event ids are pasted, and a prefix LIKE cannot use the default-collation index.
-  if (filter.q) add("event_id = ?", filter.q);
+  if (filter.q) add(`${W.eventId} = ?`, filter.q);
   return conditions.length ? `where ${conditions.join(" and ")}` : "";
 }
 
@@ -67,7 +75,7 @@ export type HistoryPage = { rows: HistoryRow[]; next: string | null };
 // equality across a join but not `id < $1`, and through the view the jobs' side of the merge join
 // scanned down from the newest job to the page (110 ms for a page in the middle of 1,000,000).
 // Column names are unique across the two tables, so the filters need no table prefix.
-const eventsWithJobs = "hookport_events e join hookport_jobs j on j.webhook_event_id = e.id and j.target = 'handler'";
+const eventsWithJobs = `${E.table} e join ${J.table} j on j.${J.webhookEventId} = e.${E.id} and j.${J.target} = 'handler'`;
 
 /** A keyset page: rows matching the filter with ids below `before`, newest first. */
 function keysetQuery(columns: string, filter: HistoryFilter, before: string | undefined, limit: number): [string, unknown[]] {
@@ -75,11 +83,11 @@ function keysetQuery(columns: string, filter: HistoryFilter, before: string | un
   const extra: string[] = [];
   if (before !== undefined) {
     params.push(before);
-    extra.push(`id < $1::int8 and webhook_event_id < $1::int8`);
+    extra.push(`${E.id} < $1::int8 and ${J.webhookEventId} < $1::int8`);
   }
   const where = whereClause(filter, params, extra);
   params.push(limit);
-  return [`select ${columns} from ${eventsWithJobs} ${where} order by e.id desc limit $${params.length}`, params];
+  return [`select ${columns} from ${eventsWithJobs} ${where} order by e.${E.id} desc limit $${params.length}`, params];
 }
 
 /** One page, newest first; `before` is the previous page's `next` (an id). */
@@ -102,11 +110,11 @@ export async function listSince(
   { since, limit, settleSeconds = 5 }: { since: string; limit: number; settleSeconds?: number },
 ): Promise<{ rows: SinceRow[]; more: boolean }> {
   const params: unknown[] = [since];
-  const where = whereClause(filter, params, ["id > $1::int8 and webhook_event_id > $1::int8"]);
+  const where = whereClause(filter, params, [`${E.id} > $1::int8 and ${J.webhookEventId} > $1::int8`]);
   params.push(settleSeconds, limit + 1);
   const rows = await db.query<SinceRow>(
-    `select ${rowColumns}, received_at < now() - make_interval(secs => $${params.length - 1}) as settled
-       from ${eventsWithJobs} ${where} order by e.id desc limit $${params.length}`,
+    `select ${rowColumns}, ${E.receivedAt} < now() - make_interval(secs => $${params.length - 1}) as settled
+       from ${eventsWithJobs} ${where} order by e.${E.id} desc limit $${params.length}`,
     params,
   );
   const more = rows.length > limit;
@@ -117,16 +125,16 @@ export async function listSince(
 /** Current state of rows the page shows, to refresh their status and attempts in place. */
 export async function getHistoryRows(db: Executor, ids: readonly string[]): Promise<HistoryRow[]> {
   if (ids.length === 0) return [];
-  return db.query<HistoryRow>(`select ${rowColumns} from webhook_events where id = any($1::int8[]) order by webhook_events.id desc`, [ids]);
+  return db.query<HistoryRow>(`select ${rowColumns} from ${W.view} where ${W.id} = any($1::int8[]) order by ${W.view}.${W.id} desc`, [ids]);
 }
 
 /** One event with everything the detail page shows, or null. */
 export async function getEventDetail(db: Executor, id: string): Promise<EventDetail | null> {
   const [row] = await db.query<Omit<EventDetail, "attemptsTimeline" | "rawBody"> & { body: Uint8Array }>(
-    `select ${rowColumns}, payload::text as "payloadJson", (select body from hookport_events e where e.id = $1::int8) as body,
-            headers, secret_index as "secretIndex", note, duplicate_count as "duplicateCount",
-            ${iso("last_duplicate_at")} as "lastDuplicateAt", ${iso("next_attempt_at")} as "nextAttemptAt"
-       from webhook_events where id = $1::int8`,
+    `select ${rowColumns}, ${W.payload}::text as "payloadJson", (select ${E.body} from ${E.table} e where e.${E.id} = $1::int8) as body,
+            ${W.headers} as headers, ${W.secretIndex} as "secretIndex", ${W.note} as note, ${W.duplicateCount} as "duplicateCount",
+            ${iso(W.lastDuplicateAt)} as "lastDuplicateAt", ${iso(W.nextAttemptAt)} as "nextAttemptAt"
+       from ${W.view} where ${W.id} = $1::int8`,
     [id],
   );
   if (!row) return null;
@@ -134,9 +142,9 @@ export async function getEventDetail(db: Executor, id: string): Promise<EventDet
   const detail = { ...rest, rawBody: new TextDecoder().decode(body) };
   // The handler's attempts; deliveries to destinations have their own (destinations.ts, eventDeliveries).
   const attemptsTimeline = await db.query<AttemptRow>(
-    `select attempt, outcome, error, note, worker, ${iso("started_at")} as "startedAt", ${iso("finished_at")} as "finishedAt",
-            duration_ms as "durationMs"
-       from webhook_attempts where webhook_event_id = $1::int8 and target = 'handler' order by attempt, id`,
+    `select ${A.attempt} as attempt, ${A.outcome} as outcome, ${A.error} as error, ${A.note} as note, ${A.worker} as worker,
+            ${iso(A.startedAt)} as "startedAt", ${iso(A.finishedAt)} as "finishedAt", ${A.durationMs} as "durationMs"
+       from ${A.table} where ${A.webhookEventId} = $1::int8 and ${A.target} = 'handler' order by ${A.attempt}, ${A.id}`,
     [id],
   );
   return { ...detail, attemptsTimeline };
@@ -149,10 +157,10 @@ export async function countByStatus(db: Executor, now: Date, hours = 24): Promis
   // The window's events bound the jobs' side of the join by their smallest id: without it PostgreSQL
   // hashed the whole jobs table (0.3 s at 300,000 events), and a lookup per event cost 250 ms at 33,000.
   const rows = await db.query<{ status: EventStatus; n: number }>(
-    `with w as materialized (select id from hookport_events where received_at > $1::timestamptz - make_interval(hours => $2))
-     select j.status, count(*)::int as n
-       from hookport_jobs j join w on w.id = j.webhook_event_id
-      where j.target = 'handler' and j.webhook_event_id >= (select min(id) from w)
+    `with w as materialized (select ${E.id} as id from ${E.table} where ${E.receivedAt} > $1::timestamptz - make_interval(hours => $2))
+     select j.${J.status} as status, count(*)::int as n
+       from ${J.table} j join w on w.id = j.${J.webhookEventId}
+      where j.${J.target} = 'handler' and j.${J.webhookEventId} >= (select min(id) from w)
       group by 1`,
     [now.toISOString(), hours],
   );
@@ -164,9 +172,9 @@ export async function countByStatus(db: Executor, now: Date, hours = 24): Promis
 /** Events received per minute: index 0 is the oldest minute, the last the minute up to `now` (later rows count there). */
 export async function countPerMinute(db: Executor, now: Date, minutes = 60): Promise<number[]> {
   const rows = await db.query<{ ago: number; n: number }>(
-    `select greatest(floor(extract(epoch from ($1::timestamptz - received_at)) / 60), 0)::int as ago, count(*)::int as n
-       from webhook_events
-      where received_at > $1::timestamptz - make_interval(mins => $2)
+    `select greatest(floor(extract(epoch from ($1::timestamptz - ${W.receivedAt})) / 60), 0)::int as ago, count(*)::int as n
+       from ${W.view}
+      where ${W.receivedAt} > $1::timestamptz - make_interval(mins => $2)
       group by 1`,
     [now.toISOString(), minutes],
   );
@@ -183,8 +191,8 @@ export async function countMatching(db: Executor, filter: HistoryFilter, cap = 1
   // Every event has its handler job, so a count that filters on one table only reads that table's
   // index: the view's join made a 100,000-row count cost three times as much.
   const onlyStatus = filter.status !== undefined && !filter.source && !filter.type && !filter.q;
-  const from = onlyStatus ? "hookport_jobs" : filter.status === undefined ? "hookport_events" : "webhook_events";
-  const target = onlyStatus ? " and target = 'handler'" : "";
+  const from = onlyStatus ? J.table : filter.status === undefined ? E.table : W.view;
+  const target = onlyStatus ? ` and ${J.target} = 'handler'` : "";
   const [row] = await db.query<{ n: number }>(
     `select count(*)::int as n from (select 1 from ${from} ${where}${target} limit $${params.length}) as capped`,
     params,
@@ -194,7 +202,7 @@ export async function countMatching(db: Executor, filter: HistoryFilter, cap = 1
 
 /** Ids matching the filter, newest first, in keyset batches: for bulk retry. */
 export async function listMatchingIds(db: Executor, filter: HistoryFilter, { before, limit }: { before?: string; limit: number }): Promise<string[]> {
-  const rows = await db.query<{ id: string }>(...keysetQuery("id::text as id", filter, before, limit));
+  const rows = await db.query<{ id: string }>(...keysetQuery(`e.${E.id}::text as id`, filter, before, limit));
   return rows.map((r) => r.id);
 }
 
@@ -205,9 +213,9 @@ export async function listMatchingIds(db: Executor, filter: HistoryFilter, { bef
 export async function listEventTypes(db: Executor, limit = 200): Promise<string[]> {
   const rows = await db.query<{ v: string }>(
     `with recursive types(v) as (
-       (select event_type from webhook_events order by event_type limit 1)
+       (select ${W.eventType} from ${W.view} order by ${W.eventType} limit 1)
        union all
-       select (select event_type from webhook_events where event_type > types.v order by event_type limit 1)
+       select (select ${W.eventType} from ${W.view} where ${W.eventType} > types.v order by ${W.eventType} limit 1)
          from types where types.v is not null
      )
      select v from types where v is not null limit $1`,
