@@ -25,10 +25,10 @@ export async function serveCommand(config: Config): Promise<number> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     applicationName: instance,
-    // Batches share one transaction, so far fewer than one per running job; a job running alone after
-    // its batch failed waits for a free connection rather than crowd the server (several instances
-    // share its max_connections, 100 by default).
-    maxConnections: Math.min(config.workers * config.workerConcurrency, 16) + 4,
+    // This thread's: ingest, claims, failure records, the admin. Handler batches run on the worker
+    // threads' own connections (queue/start-queue.ts); several instances share the server's
+    // max_connections, 100 by default.
+    maxConnections: 8,
   });
   await migrate(db);
 

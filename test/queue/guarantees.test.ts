@@ -54,6 +54,17 @@ for (const kind of storeKinds) {
       expect(processedAttempts[0]?.n).toBe(7);
     });
 
+    test("a job of a failed group that runs again alone gets its full time limit again", async () => {
+      // Each run takes 300 ms of a 500 ms limit: the group's run and the run alone together would not fit.
+      await start({ handlerTimeoutMs: 500, maxAttempts: 1 });
+      const ids = await storeEvents(store.db, "test", [
+        { eventType: "write_then_sleep", payload: { sessionId: "cs_again", ms: 300 } },
+        { eventType: "always_throws", payload: {} },
+      ]);
+      const states = await waitForStatus(store.db, ids, ["processed", "dead"]);
+      expect(states.map((s) => s.status)).toEqual(["processed", "dead"]);
+    });
+
     test("a poison event ends dead after MAX_ATTEMPTS with growing backoff, and other events keep flowing", async () => {
       await start({ maxAttempts: 4, retryBaseMs: 40 });
       const [poison] = await storeEvents(store.db, "test", [{ eventType: "always_throws", payload: {} }]);
@@ -112,6 +123,24 @@ for (const kind of storeKinds) {
       } finally {
         for (const q of queues.splice(0)) await q.stop(1_000);
         if (second !== store.db) await second.close();
+      }
+    });
+
+    test.skipIf(kind !== "postgres")("on PostgreSQL a handler's queries run on its worker's own connection, named as the instance", async () => {
+      // The queue's store gets one connection: the proxy would run the handler's queries on it.
+      const own = await createTestStore("postgres", { maxConnections: 1 });
+      try {
+        const queue = await startTestQueue(own.db);
+        const [main] = await own.db.query<{ pid: string }>("select pg_backend_pid()::text as pid");
+        const ids = await storeEvents(own.db, "test", [{ eventType: "whoami", payload: { sessionId: "cs_whoami" } }]);
+        await waitForStatus(own.db, ids, ["processed"]);
+        await queue.stop(1_000);
+        const [order] = await own.db.query<{ status: string }>("select status from orders where stripe_session_id = 'cs_whoami'");
+        const [pid, name] = order!.status.split(" ");
+        expect(pid).not.toBe(main!.pid);
+        expect(name).toBe("hookport-test");
+      } finally {
+        await own.close();
       }
     });
 
