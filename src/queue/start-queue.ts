@@ -29,6 +29,9 @@ export type Queue = { wake(): void; stop(deadlineMs: number): Promise<void> };
 // this many they wait for one rather than crowd the server (several instances share its max_connections).
 const workerConnections = 4;
 
+// Per-event lines are debug (process-jobs.ts); at info, one summary a minute says the queue is working.
+const summaryIntervalMs = 60_000;
+
 export async function startQueue({ db, config, instance, log, metrics, entry }: QueueOptions): Promise<Queue> {
   const pool = new WorkerPool({
     size: config.workers,
@@ -66,7 +69,7 @@ export async function startQueue({ db, config, instance, log, metrics, entry }: 
           },
           jobs,
         );
-  const { processBatch } = createJobProcessor({ db, runBatch, instance, log, metrics, maxAttempts: config.maxAttempts, retryBaseMs: config.retryBaseMs });
+  const { processBatch, takeTally } = createJobProcessor({ db, runBatch, instance, log, metrics, maxAttempts: config.maxAttempts, retryBaseMs: config.retryBaseMs });
 
   const runner = new Runner({
     free: () => pool.free,
@@ -86,10 +89,16 @@ export async function startQueue({ db, config, instance, log, metrics, entry }: 
     );
   }, 5_000);
 
+  const summary = setInterval(() => {
+    const tally = takeTally();
+    if (Object.values(tally).some((n) => n > 0)) log.info("events handled in the last minute", tally);
+  }, summaryIntervalMs);
+
   return {
     wake: () => runner.wake(),
     stop: async (deadlineMs) => {
       clearInterval(gauge);
+      clearInterval(summary);
       const still = await runner.stop(deadlineMs);
       if (still > 0) log.warn("handlers still running at the shutdown deadline; releasing them", { count: still });
       // Closing the pool ends those jobs as released; their records are written before settled() returns.
