@@ -21,7 +21,7 @@ export type ProcessDeps = {
 };
 
 /** Outcomes since the last summary: what the periodic info line reports instead of a line per event. */
-export type Tally = Record<"processed" | "failed" | "dead" | "released" | "lost", number>;
+type Tally = Record<"processed" | "failed" | "dead" | "released" | "lost", number>;
 const emptyTally = (): Tally => ({ processed: 0, failed: 0, dead: 0, released: 0, lost: 0 });
 
 export function createJobProcessor(deps: ProcessDeps) {
