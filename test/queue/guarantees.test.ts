@@ -94,6 +94,24 @@ for (const kind of storeKinds) {
       for (const s of states) expect(s.last_error).toContain("timed out after 300 ms");
     });
 
+    test("a timed-out handler's writes never commit; its batch neighbours are given back and done once", async () => {
+      await start({ handlerTimeoutMs: 300, maxAttempts: 1 });
+      const ids = await storeEvents(store.db, "test", [
+        { eventType: "write_then_sleep", payload: { sessionId: "cs_timed_out", ms: 10_000 } },
+        ...Array.from({ length: 3 }, (_, i) => ({ eventType: "write", payload: { sessionId: `cs_neighbour_${i}` } })),
+      ]);
+      const states = await waitForStatus(store.db, ids, ["processed", "dead"]);
+      expect(states.map((s) => s.status)).toEqual(["dead", "processed", "processed", "processed"]);
+      // The worker thread and its connection are gone: nothing of the timed-out run may commit later.
+      await new Promise((r) => setTimeout(r, 300));
+      const rows = await store.db.query<{ stripe_session_id: string }>(
+        "select stripe_session_id from orders where stripe_session_id like 'cs_timed_out%' or stripe_session_id like 'cs_neighbour_%' order by 1",
+      );
+      expect(rows.map((r) => r.stripe_session_id)).toEqual(["cs_neighbour_0", "cs_neighbour_1", "cs_neighbour_2"]);
+      const processed = await store.db.query<{ n: number }>("select count(*)::int as n from webhook_attempts where outcome = 'processed' and webhook_event_id = any($1::int8[])", [ids]);
+      expect(processed[0]?.n).toBe(3);
+    });
+
     test("two runners and 120 events: each event is handled exactly once", async () => {
       // On PostgreSQL the second runner is a second instance with its own connections.
       const second = kind === "postgres" ? openPostgres({ url: store.url!, applicationName: "test:second", maxConnections: 10 }) : store.db;
