@@ -157,6 +157,12 @@ export class WorkerPool {
           if (running?.via === "own") running.finish(outcome);
         }
         return;
+      case "handled":
+        for (const jobId of message.jobIds) {
+          const running = slot.running.get(jobId);
+          if (running) clearTimeout(running.timer);
+        }
+        return;
       case "alone": {
         // Timed out or released meanwhile when missing.
         const running = slot.running.get(message.jobId);

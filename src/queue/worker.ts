@@ -66,6 +66,18 @@ export function startWorker(port: Port, registry: Registry): void {
     port.postMessage(result.kind === "ok" ? { type: "done", jobId: job.id, note: result.note } : { type: "failed", jobId: job.id, error: result.error });
   };
 
+  // Handlers that returned in the same turn are reported together: one message, not one per job.
+  let handled: string[] = [];
+  const reportHandled = (jobId: string) => {
+    if (handled.length === 0) {
+      queueMicrotask(() => {
+        port.postMessage({ type: "handled", jobIds: handled });
+        handled = [];
+      });
+    }
+    handled.push(jobId);
+  };
+
   /** PostgreSQL: the whole batch on this thread's own connection. */
   const runBatch = async (own: Database, jobs: Job[]) => {
     const onTx = (tx: LazyTx) => orm(async (sql, params, method) => ({ rows: await tx.query(sql, params, method === "all" ? "arrays" : "objects") }));
@@ -76,6 +88,7 @@ export function startWorker(port: Port, registry: Registry): void {
         run: async (job, tx) => {
           const startedAt = new Date();
           const result = await handle(job, onTx(tx));
+          reportHandled(job.id);
           return { result, timing: { worker: instance, startedAt, durationMs: Date.now() - startedAt.getTime() } };
         },
         onAlone: (job) => port.postMessage({ type: "alone", jobId: job.id }),

@@ -55,10 +55,10 @@ for (const kind of storeKinds) {
     });
 
     test("a job of a failed group that runs again alone gets its full time limit again", async () => {
-      // Each run takes 300 ms of a 500 ms limit: the group's run and the run alone together would not fit.
-      await start({ handlerTimeoutMs: 500, maxAttempts: 1 });
+      // Each run takes 600 ms of a 1,000 ms limit: the group's run and the run alone together would not fit.
+      await start({ handlerTimeoutMs: 1_000, maxAttempts: 1 });
       const ids = await storeEvents(store.db, "test", [
-        { eventType: "write_then_sleep", payload: { sessionId: "cs_again", ms: 300 } },
+        { eventType: "write_then_sleep", payload: { sessionId: "cs_again", ms: 600 } },
         { eventType: "always_throws", payload: {} },
       ]);
       const states = await waitForStatus(store.db, ids, ["processed", "dead"]);
@@ -95,10 +95,12 @@ for (const kind of storeKinds) {
     });
 
     test("a timed-out handler's writes never commit; its batch neighbours are given back and done once", async () => {
-      await start({ handlerTimeoutMs: 300, maxAttempts: 1 });
+      // Event ids put the neighbours first in the batch: their time limits, started with the slow one's,
+      // must stop when their own handlers return, not when their group ends (it never does).
+      await start({ handlerTimeoutMs: 1_000, maxAttempts: 1 });
       const ids = await storeEvents(store.db, "test", [
-        { eventType: "write_then_sleep", payload: { sessionId: "cs_timed_out", ms: 10_000 } },
-        ...Array.from({ length: 3 }, (_, i) => ({ eventType: "write", payload: { sessionId: `cs_neighbour_${i}` } })),
+        { eventType: "write_then_sleep", payload: { sessionId: "cs_timed_out", ms: 10_000 }, eventId: `z_${crypto.randomUUID()}` },
+        ...Array.from({ length: 3 }, (_, i) => ({ eventType: "write", payload: { sessionId: `cs_neighbour_${i}` }, eventId: `a_${i}_${crypto.randomUUID()}` })),
       ]);
       const states = await waitForStatus(store.db, ids, ["processed", "dead"]);
       expect(states.map((s) => s.status)).toEqual(["dead", "processed", "processed", "processed"]);
