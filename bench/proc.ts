@@ -16,6 +16,20 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds used so far by the process's main thread (its task whose id is the pid), and by the whole
+ * process: on PostgreSQL the main thread was the bottleneck (issue 9), and its share says whether it still is.
+ */
+export function threadCpuSeconds(pid: number): { main: number; all: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { main: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond, all: cpuSeconds(pid) };
+  } catch {
+    return { main: NaN, all: NaN };
+  }
+}
+
 /** Peak resident set size in MiB (VmHWM). */
 export function peakRssMiB(pid: number): number {
   try {

@@ -15,7 +15,7 @@ import { measureHttpCeiling, measurePgCommitRate } from "./limits.ts";
 import { runLoadProcesses, type LoadSummary } from "./load.ts";
 import { args, opts, root, smoke } from "./options.ts";
 import { fmt, renderTable, renderTargets, type Row } from "./report.ts";
-import { cpuSeconds, peakRssMiB, resetPeakRss, startMeter, type Meter } from "./proc.ts";
+import { cpuSeconds, peakRssMiB, resetPeakRss, startMeter, threadCpuSeconds, type Meter } from "./proc.ts";
 import { sampleBacklog, waitUntilHandled, type Backlog, type Counts } from "./progress.ts";
 import { sleep } from "./stats.ts";
 import { startHookport, type Service } from "./service.ts";
@@ -172,9 +172,12 @@ async function benchStore(kind: StoreKind, rows: Row[]): Promise<StoreResult> {
   const { burst, endToEnd, coldFreshMs, coldRestartMs } = await phase(async (store) => {
     let svc = await start(store, "burst");
     const coldFreshMs = svc.coldStartMs;
+    const cpuBefore = threadCpuSeconds(svc.pid);
     const burst = await drive(svc, { count: opts.requests, seed: 10 });
     const caughtUp = await waitUntilHandled(svc.port, { timeoutMs: smoke ? 60_000 : 600_000 });
-    const endToEnd = caughtUp.at === null ? null : endToEndRate(burst, caughtUp.at, caughtUp.counts);
+    const cpuAfter = threadCpuSeconds(svc.pid);
+    const cpu = { main: cpuAfter.main - cpuBefore.main, all: cpuAfter.all - cpuBefore.all };
+    const endToEnd = caughtUp.at === null ? null : endToEndRate(burst, caughtUp.at, caughtUp.counts, cpu);
     if (!endToEnd) failures.push(`${label} burst: ${caughtUp.counts.received - caughtUp.counts.finished} of ${caughtUp.counts.received} received events still not handled at the timeout`);
     await stop(svc, label);
     const check = await verify(store, burst.acked, `${label} burst`);
@@ -191,9 +194,11 @@ async function benchStore(kind: StoreKind, rows: Row[]): Promise<StoreResult> {
     sink ??= startSink();
     sink.reset();
     const svc = await start(store, "forward", { FORWARD_URL: sink.url, FORWARD_SECRET: forwardSecret });
+    const cpuBefore = threadCpuSeconds(svc.pid);
     const run = await drive(svc, { count: opts.requests, seed: 10 });
     const caughtUp = await waitUntilHandled(svc.port, { timeoutMs: smoke ? 60_000 : 600_000 });
     const delivered = await sink.waitFor(caughtUp.counts.received, smoke ? 60_000 : 600_000);
+    const cpuAfter = threadCpuSeconds(svc.pid);
     await stop(svc, label);
     const check = await verify(store, run.acked, `${label} forwarded burst`);
     checks.push(check);
@@ -203,7 +208,7 @@ async function benchStore(kind: StoreKind, rows: Row[]): Promise<StoreResult> {
     }
     // Both ends in epoch ms: the sink's clock is performance.now().
     const lastAtSink = Date.now() - (performance.now() - sink.lastAt);
-    const forwarded = endToEndRate(run, Math.max(caughtUp.at, lastAtSink), caughtUp.counts);
+    const forwarded = endToEndRate(run, Math.max(caughtUp.at, lastAtSink), caughtUp.counts, { main: cpuAfter.main - cpuBefore.main, all: cpuAfter.all - cpuBefore.all });
     rows.push({ run: `hookport · ${label} · burst, each event also forwarded to one destination (end to end: handled and at the app)`, ...loadColumns(run), endToEnd: forwarded.perSecond, exactlyOnce: verdict(check) });
   });
 
@@ -231,10 +236,10 @@ async function benchStore(kind: StoreKind, rows: Row[]): Promise<StoreResult> {
 }
 
 /** Acknowledged deliveries over the time from the first request until the last received event was handled. */
-function endToEndRate(burst: Driven, caughtUpAt: number, counts: Counts): EndToEnd {
+function endToEndRate(burst: Driven, caughtUpAt: number, counts: Counts, cpu: EndToEnd["cpu"]): EndToEnd {
   const acked = burst.requests - burst.errors;
   const seconds = Math.max(caughtUpAt - burst.startedAt, 1) / 1000;
-  return { seconds, perSecond: acked / seconds, events: counts.received, failedAttempts: counts.failedAttempts };
+  return { seconds, perSecond: acked / seconds, events: counts.received, failedAttempts: counts.failedAttempts, cpu };
 }
 
 async function benchAdminPage(): Promise<AdminPage | null> {

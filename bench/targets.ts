@@ -19,6 +19,8 @@ export type EndToEnd = {
   /** Events answered "received", each handled once. */
   events: number;
   failedAttempts: number;
+  /** CPU seconds of hookport over that time: its main thread, and the whole process (workers, JIT, GC included). */
+  cpu: { main: number; all: number };
 };
 
 export type NaiveResult = { burst: Driven; check: ExactlyOnce };
@@ -47,7 +49,7 @@ export function otherLines(r: StoreResult, sustainSeconds: number): string[] {
   const e = r.endToEnd;
   return [
     `- ${label}: cold start to /readyz ${fmt.ms(r.coldFreshMs)} (${r.kind === "postgres" ? "new database, migrations applied" : "new data directory"}), ${fmt.ms(r.coldRestartMs)} (restart); peak RSS before the first request ${fmt.num(r.burst.startPeakMiB)} MiB (the table's peak RSS is the load's own)`,
-    `- ${label}: burst end to end (first request → last received event handled): ${e ? `${e.seconds.toFixed(1)} s, ${fmt.num(e.perSecond)} deliveries/s, ${fmt.num(e.events / e.seconds)} events handled/s (${fmt.num(e.events)} events, ${e.failedAttempts} failed attempts); acks took ${r.burst.seconds.toFixed(1)} s` : "**not caught up at the timeout**"}`,
+    `- ${label}: burst end to end (first request → last received event handled): ${e ? `${e.seconds.toFixed(1)} s, ${fmt.num(e.perSecond)} deliveries/s, ${fmt.num(e.events / e.seconds)} events handled/s (${fmt.num(e.events)} events, ${e.failedAttempts} failed attempts); acks took ${r.burst.seconds.toFixed(1)} s; CPU ${e.cpu.all.toFixed(2)} s, of it the main thread ${e.cpu.main.toFixed(2)} s (${fmt.num((e.cpu.main / e.seconds) * 100)}% of a core; ${fmt.num((e.cpu.main * 1e6) / Math.max(r.burst.requests, 1))} µs a delivery)` : "**not caught up at the timeout**"}`,
     `- ${label}: ack → processed while idle: ${wake(r.idleWake)}`,
     ...(r.sustained
       ? [`- ${label}: backlog (received − handled, /metrics each second) over the ${sustainSeconds} s run: max ${fmt.num(r.sustained.backlog.max)}, last ${fmt.num(r.sustained.backlog.last)}, growth ${r.sustained.backlog.growthPerSecond.toFixed(1)} events/s`]

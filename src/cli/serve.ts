@@ -26,9 +26,10 @@ export async function serveCommand(config: Config): Promise<number> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     applicationName: instance,
-    // Batches share one transaction, so far fewer than one per running job; a job running alone after
-    // its batch failed waits for a free connection rather than crowd the server (several instances
-    // share its max_connections, 100 by default).
+    // This thread's: ingest, claims, failure records, the admin; on PostgreSQL, handler batches run on
+    // the worker threads' own connections (queue/start-queue.ts). Kept at what it was: at 8 a burst's acks
+    // fell by a third (issue 9 bench, loaded machine: 1,400-2,000 vs 2,750-2,900/s), for a reason not
+    // yet found. Several instances share the server's max_connections (100 by default).
     maxConnections: Math.min(config.workers * config.workerConcurrency, 16) + 4,
   });
   await migrate(db);

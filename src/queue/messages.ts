@@ -1,21 +1,35 @@
 // QUEUE: the typed messages between the thread that owns the database and the handler worker threads.
 // Everything here must survive structured clone: plain data only.
+import type { ThreadConnection } from "../store/db.ts";
 import type { ClaimedJob } from "../store/jobs.ts";
+import type { Outcome } from "./run-group.ts";
 
 /** A claimed job as a worker sees it: the store's type, plain data that survives structured clone. */
 export type Job = ClaimedJob;
 
 export type QueryMethod = "all" | "execute";
 
+/** A worker's own connection to the store (PostgreSQL); see start-queue.ts. */
+export type WorkerStore = ThreadConnection & { maxConnections: number };
+
 export type ToWorker =
   | {
       type: "init";
       logLevel: "debug" | "info" | "warn" | "error";
       worker: string;
+      /** The instance's name, recorded as the worker of each attempt. */
+      instance: string;
       /** Endpoint name (an event's source) → its sender kind, whose handler table serves it. */
       kinds: Record<string, string>;
+      /** null: no connection of its own; each job's queries come back as "query" messages. */
+      store: WorkerStore | null;
     }
+  /** One job whose queries run on the owning thread (the proxy). */
   | { type: "run"; job: Job }
+  /** A batch the worker runs in a group transaction on its own connection, completion included. */
+  | { type: "run-batch"; jobs: Job[] }
+  /** Shutting down: handlers still running end as released (their group rolls back), none starts again. */
+  | { type: "release"; reason: string }
   | { type: "query-result"; queryId: number; rows: unknown[] }
   | { type: "query-error"; queryId: number; message: string; code?: string };
 
@@ -24,4 +38,12 @@ export type FromWorker =
   | { type: "ready"; handled: string[] }
   | { type: "query"; jobId: string; queryId: number; sql: string; params: unknown[]; method: QueryMethod }
   | { type: "done"; jobId: string; note: string | null }
-  | { type: "failed"; jobId: string; error: string };
+  | { type: "failed"; jobId: string; error: string }
+  /**
+   * These jobs' handlers have returned: their time limit stops, though their group may still be running
+   * others' (HANDLER_TIMEOUT_MS is each handler's own, as on the proxy path).
+   */
+  | { type: "handled"; jobIds: string[] }
+  /** A job of a failed group runs again alone: its time limit starts again. */
+  | { type: "alone"; jobId: string }
+  | { type: "batch-done"; outcomes: (Outcome & { jobId: string })[] };

@@ -1,19 +1,17 @@
-// QUEUE: a pool of handler worker threads. Each job's database queries come back here and run in the
-// job's transaction on this thread — the thread that owns the database.
+// QUEUE: a pool of handler worker threads. On PostgreSQL each worker has a connection of its own and runs
+// a batch's group transaction there, completion included (runBatch); only outcomes come back. On the
+// embedded store a worker has no database: each job's queries come back here and run in the job's
+// transaction on this thread, the thread that owns PGlite's one connection (run). start-queue.ts chooses.
 //
-// Why proxy instead of a connection per worker: PGlite is one connection that only this thread can
-// use, and one code path for both stores keeps the guarantees identical. On PostgreSQL the proxy costs
-// a postMessage round trip per query (tens of microseconds), small beside the query itself.
+// Why not the proxy everywhere: on PostgreSQL it cost this thread a postMessage each way and a socket
+// write per query, and this thread was the bottleneck (issue 9: 95% of a core through a quiet burst).
+// Handing whole batches to the workers halved its CPU per delivery (bench: about 205 → 110 µs).
 import type { LogLevel } from "../config.ts";
 import type { Logger } from "../log.ts";
-import type { FromWorker, Job, QueryMethod, ToWorker } from "./messages.ts";
+import type { FromWorker, Job, QueryMethod, ToWorker, WorkerStore } from "./messages.ts";
+import type { HandlerFailure, HandlerResult, JobOutcome, Outcome } from "./run-group.ts";
 
 export type QueryExecutor = (sql: string, params: unknown[], method: QueryMethod) => Promise<unknown[]>;
-
-export type JobResult =
-  | { ok: true; note: string | null }
-  /** released: the job did not fail on its own (its worker was stopped for another reason). */
-  | { ok: false; error: string; released: boolean; timedOut?: boolean };
 
 export type PoolOptions = {
   size: number;
@@ -27,10 +25,27 @@ export type PoolOptions = {
   entry: string | URL;
   /** Endpoint name → sender kind, handed to each worker (see messages.ts). */
   kinds: Record<string, string>;
+  /** The instance's name: each attempt's worker. */
+  instance: string;
+  /** Each worker's own connection (runBatch), or null: queries come back here (run). */
+  store: WorkerStore | null;
 };
 
-type Running = { job: Job; exec: QueryExecutor; finish: (result: JobResult) => void; timer: ReturnType<typeof setTimeout> };
+type Running = { job: Job; startedAt: Date; timer: ReturnType<typeof setTimeout> } & (
+  | { via: "proxy"; exec: QueryExecutor; finish: (result: HandlerResult) => void }
+  | { via: "own"; finish: (outcome: Outcome) => void }
+);
 type Slot = { worker: Worker; name: string; running: Map<string, Running> };
+
+const noWorker: HandlerFailure = {
+  kind: "failed",
+  error: "no worker is running (shutting down, or respawning after a crash)",
+  released: true,
+  timedOut: false,
+};
+
+// How long close() waits for workers to report their released batches: a few round trips to the store.
+const releaseWaitMs = 2_000;
 
 // A worker that dies at start (a broken entry, a handler module that throws on import) would be
 // respawned in a tight loop; wait longer after each crash in a row, up to this.
@@ -58,23 +73,61 @@ export class WorkerPool {
     return this.handled ? this.handled.has(`${source}:${eventType}`) : null;
   }
 
-  run(job: Job, exec: QueryExecutor): Promise<JobResult> {
-    if (this.closed || this.slots.length === 0) {
-      return Promise.resolve({ ok: false, error: "no worker is running (shutting down, or respawning after a crash)", released: true });
-    }
-    const slot = this.slots.reduce((a, b) => (b.running.size < a.running.size ? b : a));
+  /** One job whose queries come back to `exec` (the embedded store). */
+  run(job: Job, exec: QueryExecutor): Promise<HandlerResult> {
+    if (this.closed || this.slots.length === 0) return Promise.resolve(noWorker);
+    const slot = this.leastBusy();
     return new Promise((finish) => {
-      const timer = setTimeout(() => this.timeOut(slot, job.id), this.options.timeoutMs);
-      slot.running.set(job.id, { job, exec, finish, timer });
+      slot.running.set(job.id, { job, startedAt: new Date(), timer: this.timer(slot, job.id), via: "proxy", exec, finish });
       this.post(slot, { type: "run", job });
     });
   }
 
-  /** Stops every worker; jobs still running end as released. */
+  /**
+   * A claimed batch, split over the workers by their free capacity; each runs its share in a group
+   * transaction on its own connection (PostgreSQL). Outcomes in the order of `jobs`.
+   */
+  runBatch(jobs: readonly Job[]): Promise<JobOutcome[]> {
+    if (this.closed || this.slots.length === 0) {
+      return Promise.resolve(jobs.map((job) => ({ job, ...noWorker, timing: { worker: this.options.instance, startedAt: new Date(), durationMs: 0 } })));
+    }
+    const shares = new Map<Slot, Job[]>();
+    for (const job of jobs) {
+      const slot = this.slots.find((s) => this.options.concurrency - s.running.size - (shares.get(s)?.length ?? 0) > 0) ?? this.leastBusy();
+      shares.set(slot, [...(shares.get(slot) ?? []), job]);
+    }
+    const outcomes = new Map<Job, Promise<Outcome>>();
+    for (const [slot, share] of shares) {
+      for (const job of share) {
+        outcomes.set(job, new Promise((finish) => slot.running.set(job.id, { job, startedAt: new Date(), timer: this.timer(slot, job.id), via: "own", finish })));
+      }
+      this.post(slot, { type: "run-batch", jobs: share });
+    }
+    return Promise.all(jobs.map(async (job) => ({ job, ...(await outcomes.get(job)!) })));
+  }
+
+  /**
+   * Stops every worker; jobs still running end as released. A worker with its own connection is asked
+   * first, so that its batches end as they would here: what finished completes unless its group began a
+   * transaction, and what still runs is released (run-group.ts).
+   */
   async close(): Promise<void> {
     this.closed = true;
-    for (const slot of this.slots) this.stop(slot, "the service is shutting down");
+    const reason = "the service is shutting down";
+    const asked = this.slots.filter((s) => this.options.store && s.running.size > 0);
+    for (const slot of asked) this.post(slot, { type: "release", reason });
+    const deadline = Date.now() + releaseWaitMs;
+    while (asked.some((s) => s.running.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    for (const slot of this.slots) this.stop(slot, reason);
     this.slots = [];
+  }
+
+  private leastBusy(): Slot {
+    return this.slots.reduce((a, b) => (b.running.size < a.running.size ? b : a));
+  }
+
+  private timer(slot: Slot, jobId: string) {
+    return setTimeout(() => this.timeOut(slot, jobId), this.options.timeoutMs);
   }
 
   private spawn(): Slot {
@@ -87,17 +140,40 @@ export class WorkerPool {
       this.options.log.error("worker crashed", { worker: name, error: e.message, respawnInMs: delayMs });
       this.replace(slot, `worker crashed: ${e.message}`, false, delayMs);
     };
-    this.post(slot, { type: "init", logLevel: this.options.logLevel, worker: name, kinds: this.options.kinds });
+    const { logLevel, kinds, instance, store } = this.options;
+    this.post(slot, { type: "init", logLevel, worker: name, instance, kinds, store });
     return slot;
   }
 
   private receive(slot: Slot, message: FromWorker) {
-    if (message.type === "ready") {
-      this.handled = new Set(message.handled);
-      return;
+    switch (message.type) {
+      case "ready":
+        this.handled = new Set(message.handled);
+        return;
+      case "batch-done":
+        this.crashesInARow = 0;
+        for (const { jobId, ...outcome } of message.outcomes) {
+          const running = this.take(slot, jobId);
+          if (running?.via === "own") running.finish(outcome);
+        }
+        return;
+      case "handled":
+        for (const jobId of message.jobIds) {
+          const running = slot.running.get(jobId);
+          if (running) clearTimeout(running.timer);
+        }
+        return;
+      case "alone": {
+        // Timed out or released meanwhile when missing.
+        const running = slot.running.get(message.jobId);
+        if (!running) return;
+        clearTimeout(running.timer);
+        running.timer = this.timer(slot, message.jobId);
+        return;
+      }
     }
     const running = slot.running.get(message.jobId);
-    if (!running) return; // timed out or released meanwhile
+    if (running?.via !== "proxy") return; // timed out or released meanwhile
     switch (message.type) {
       case "query":
         running.exec(message.sql, message.params, message.method).then(
@@ -108,24 +184,36 @@ export class WorkerPool {
         return;
       case "done":
         this.crashesInARow = 0;
-        return this.settle(slot, message.jobId, { ok: true, note: message.note });
+        this.take(slot, message.jobId);
+        return running.finish({ kind: "ok", note: message.note });
       case "failed":
-        return this.settle(slot, message.jobId, { ok: false, error: message.error, released: false });
+        this.take(slot, message.jobId);
+        return running.finish({ kind: "failed", error: message.error, released: false, timedOut: false });
     }
   }
 
-  private settle(slot: Slot, jobId: string, result: JobResult) {
+  /** Removes a running job and its timer; undefined when it was settled already. */
+  private take(slot: Slot, jobId: string): Running | undefined {
     const running = slot.running.get(jobId);
-    if (!running) return;
+    if (!running) return undefined;
     clearTimeout(running.timer);
     slot.running.delete(jobId);
-    running.finish(result);
+    return running;
+  }
+
+  /** Ends a running job from this side: timed out, or its worker stopped. */
+  private fail(slot: Slot, jobId: string, failure: HandlerFailure) {
+    const running = this.take(slot, jobId);
+    if (!running) return;
+    if (running.via === "proxy") return running.finish(failure);
+    const { startedAt } = running;
+    running.finish({ ...failure, timing: { worker: this.options.instance, startedAt, durationMs: Date.now() - startedAt.getTime() } });
   }
 
   /** A hung handler cannot be interrupted inside its thread: the thread goes, a fresh one takes its place. */
   private timeOut(slot: Slot, jobId: string) {
-    this.settle(slot, jobId, {
-      ok: false,
+    this.fail(slot, jobId, {
+      kind: "failed",
       error: `handler timed out after ${this.options.timeoutMs} ms (HANDLER_TIMEOUT_MS)`,
       released: false,
       timedOut: true,
@@ -151,7 +239,9 @@ export class WorkerPool {
     slot.worker.onmessage = null;
     slot.worker.onerror = null;
     slot.worker.terminate();
-    for (const jobId of [...slot.running.keys()]) this.settle(slot, jobId, { ok: false, error: reason, released });
+    // With its own connection, the worker's open transaction ends with the thread: its socket closes and
+    // PostgreSQL rolls it back (checked on Bun and Deno), so a stopped job's writes never commit.
+    for (const jobId of [...slot.running.keys()]) this.fail(slot, jobId, { kind: "failed", error: reason, released, timedOut: false });
   }
 
   private post(slot: Slot, message: ToWorker) {

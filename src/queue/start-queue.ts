@@ -1,11 +1,15 @@
-// QUEUE: wires the runner to the store, the worker pool and the batch processor (process-jobs.ts).
+// QUEUE: wires the runner to the store, the worker pool and the batch processor (process-jobs.ts), and
+// decides where a batch's group transaction runs (below: the one place where the stores differ).
 import type { Config } from "../config.ts";
+import { noHandlerNote } from "../handlers/registry.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Database } from "../store/db.ts";
 import { claimDue, countBacklog, reclaimOrphans } from "../store/jobs.ts";
+import type { Job } from "./messages.ts";
 import { WorkerPool } from "./pool.ts";
 import { createJobProcessor } from "./process-jobs.ts";
+import { runGroup, type HandlerResult, type JobOutcome } from "./run-group.ts";
 import { Runner } from "./runner.ts";
 
 export type QueueOptions = {
@@ -21,6 +25,13 @@ export type QueueOptions = {
 
 export type Queue = { wake(): void; stop(deadlineMs: number): Promise<void> };
 
+// A worker's group transactions and the jobs of a failed group running alone share its connections; past
+// this many they wait for one rather than crowd the server (several instances share its max_connections).
+const workerConnections = 4;
+
+// Per-event lines are debug (process-jobs.ts); at info, one summary a minute says the queue is working.
+const summaryIntervalMs = 60_000;
+
 export async function startQueue({ db, config, instance, log, metrics, entry }: QueueOptions): Promise<Queue> {
   const pool = new WorkerPool({
     size: config.workers,
@@ -31,9 +42,34 @@ export async function startQueue({ db, config, instance, log, metrics, entry }: 
     entry,
     // Handlers are written per sender kind: a second Stripe account (endpoint "stripe-eu") runs Stripe's.
     kinds: Object.fromEntries((config.endpoints ?? []).map((e) => [e.name, e.provider.kind])),
+    instance,
+    store: db.threadConnection && { ...db.threadConnection, maxConnections: Math.min(workerConnections, config.workerConcurrency) },
     onCapacity: () => runner.wake(),
   });
-  const { processBatch } = createJobProcessor({ db, pool, instance, log, metrics, maxAttempts: config.maxAttempts, retryBaseMs: config.retryBaseMs });
+
+  // PostgreSQL: each worker runs its share of the batch on its own connection, so this thread sends a
+  // batch and reads back outcomes. PGlite: one connection, on this thread; the group transaction runs
+  // here and the handlers' queries come to it from the workers.
+  const runBatch = db.threadConnection
+    ? (jobs: Job[]) => pool.runBatch(jobs)
+    : (jobs: Job[]): Promise<JobOutcome[]> =>
+        runGroup(
+          {
+            db,
+            instance,
+            run: async (job, tx) => {
+              const startedAt = new Date();
+              // An event nobody handles needs no worker at all.
+              const result: HandlerResult =
+                pool.hasHandler(job.source, job.eventType) === false
+                  ? { kind: "ok", note: noHandlerNote }
+                  : await pool.run(job, (sql, params, method) => tx.query(sql, params, method === "all" ? "arrays" : "objects"));
+              return { result, timing: { worker: instance, startedAt, durationMs: Date.now() - startedAt.getTime() } };
+            },
+          },
+          jobs,
+        );
+  const { processBatch, takeTally } = createJobProcessor({ db, runBatch, instance, log, metrics, maxAttempts: config.maxAttempts, retryBaseMs: config.retryBaseMs });
 
   const runner = new Runner({
     free: () => pool.free,
@@ -53,10 +89,16 @@ export async function startQueue({ db, config, instance, log, metrics, entry }: 
     );
   }, 5_000);
 
+  const summary = setInterval(() => {
+    const tally = takeTally();
+    if (Object.values(tally).some((n) => n > 0)) log.info("events handled in the last minute", tally);
+  }, summaryIntervalMs);
+
   return {
     wake: () => runner.wake(),
     stop: async (deadlineMs) => {
       clearInterval(gauge);
+      clearInterval(summary);
       const still = await runner.stop(deadlineMs);
       if (still > 0) log.warn("handlers still running at the shutdown deadline; releasing them", { count: still });
       // Closing the pool ends those jobs as released; their records are written before settled() returns.

@@ -1,44 +1,112 @@
-// QUEUE: the inside of a handler worker thread. It has no database of its own: its Drizzle instance is
-// the pg-proxy driver, whose queries travel to the owning thread and run there in the job's transaction.
+// QUEUE: the inside of a handler worker thread. On PostgreSQL it opens a connection of its own and runs
+// each batch it is given in a group transaction there (run-group.ts), completion included, and sends back
+// the outcomes. On the embedded store it has no database: its Drizzle instance is the pg-proxy driver,
+// whose queries travel to the owning thread and run there in the job's transaction.
 import { drizzle } from "drizzle-orm/pg-proxy";
 import { dispatch, type Registry } from "../handlers/registry.ts";
 import { createLogger, type Logger } from "../log.ts";
+import type { Database, Orm } from "../store/db.ts";
+import { openPostgres } from "../store/postgres.ts";
 import { schema } from "../store/schema.ts";
-import type { Orm } from "../store/db.ts";
+import type { LazyTx } from "./lazy-transaction.ts";
 import type { FromWorker, Job, QueryMethod, ToWorker } from "./messages.ts";
+import { runGroup, type HandlerResult } from "./run-group.ts";
 
 type Port = { postMessage(message: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+type Query = (sql: string, params: unknown[], method: QueryMethod) => Promise<{ rows: unknown[] }>;
 
 export function startWorker(port: Port, registry: Registry): void {
   let log: Logger = createLogger("info");
   let kinds: Record<string, string> = {};
+  let instance = "";
+  let db: Database | null = null;
   let queryIds = 0;
   const pending = new Map<number, { resolve: (rows: unknown[]) => void; reject: (err: Error) => void }>();
+  // Set by "release" (shutdown): handlers still running end as released, and none starts again.
+  let released: HandlerResult | null = null;
+  let release!: (result: HandlerResult) => void;
+  const releasing = new Promise<HandlerResult>((r) => (release = r));
 
-  const proxyFor = (jobId: string): Orm =>
-    drizzle(
-      (sql: string, params: unknown[], method: QueryMethod) =>
-        new Promise((resolve, reject) => {
-          const queryId = ++queryIds;
-          pending.set(queryId, { resolve: (rows) => resolve({ rows }), reject });
-          port.postMessage({ type: "query", jobId, queryId, sql, params, method });
-        }),
-      { schema },
-    ) as unknown as Orm;
+  const orm = (query: Query): Orm => drizzle(query, { schema }) as unknown as Orm;
 
-  const run = async (job: Job) => {
+  /** The job's handler with its queries on `tx`: its note, or why it failed. */
+  const handle = async (job: Job, tx: Orm): Promise<HandlerResult> => {
+    if (released) return released;
+    return Promise.race([dispatchTo(job, tx), releasing]);
+  };
+
+  const dispatchTo = async (job: Job, tx: Orm): Promise<HandlerResult> => {
     const jobLog = log.child({ source: job.source, eventId: job.eventId, attempt: job.attempt });
     try {
       const note = await dispatch(registry, kinds[job.source] ?? job.source, JSON.parse(job.payloadJson), {
-        tx: proxyFor(job.id),
+        tx,
         log: jobLog,
         event: { id: job.id, source: job.source, eventId: job.eventId, eventType: job.eventType, attempt: job.attempt },
         note: () => {},
       });
-      port.postMessage({ type: "done", jobId: job.id, note });
+      return { kind: "ok", note };
     } catch (err) {
-      port.postMessage({ type: "failed", jobId: job.id, error: describe(err) });
+      return { kind: "failed", error: describe(err), released: false, timedOut: false };
     }
+  };
+
+  /** The embedded store: every query of the job goes to the owning thread. */
+  const runProxied = async (job: Job) => {
+    const result = await handle(
+      job,
+      orm(
+        (sql, params, method) =>
+          new Promise((resolve, reject) => {
+            const queryId = ++queryIds;
+            pending.set(queryId, { resolve: (rows) => resolve({ rows }), reject });
+            port.postMessage({ type: "query", jobId: job.id, queryId, sql, params, method });
+          }),
+      ),
+    );
+    port.postMessage(result.kind === "ok" ? { type: "done", jobId: job.id, note: result.note } : { type: "failed", jobId: job.id, error: result.error });
+  };
+
+  // Handlers that returned in the same turn are reported together: one message, not one per job.
+  let handled: string[] = [];
+  const reportHandled = (jobId: string) => {
+    if (handled.length === 0) {
+      queueMicrotask(() => {
+        port.postMessage({ type: "handled", jobIds: handled });
+        handled = [];
+      });
+    }
+    handled.push(jobId);
+  };
+
+  /** PostgreSQL: the whole batch on this thread's own connection. */
+  const runBatch = async (own: Database, jobs: Job[]) => {
+    const onTx = (tx: LazyTx) => orm(async (sql, params, method) => ({ rows: await tx.query(sql, params, method === "all" ? "arrays" : "objects") }));
+    const outcomes = await runGroup(
+      {
+        db: own,
+        instance,
+        run: async (job, tx) => {
+          const startedAt = new Date();
+          const result = await handle(job, onTx(tx));
+          reportHandled(job.id);
+          return { result, timing: { worker: instance, startedAt, durationMs: Date.now() - startedAt.getTime() } };
+        },
+        onAlone: (job) => port.postMessage({ type: "alone", jobId: job.id }),
+      },
+      jobs,
+    ).catch((err: unknown) =>
+      // Nothing of the batch committed that a fenced statement could not see: the owning thread records
+      // each as failed, and a job that did complete meanwhile keeps its outcome (the fence says "lost").
+      jobs.map((job) => ({
+        job,
+        kind: "failed" as const,
+        error: `running the batch failed: ${describe(err)}`,
+        released: false,
+        timedOut: false,
+        timing: { worker: instance, startedAt: new Date(), durationMs: 0 },
+      })),
+    );
+    port.postMessage({ type: "batch-done", outcomes: outcomes.map(({ job, ...outcome }) => ({ jobId: job.id, ...outcome })) });
   };
 
   port.onmessage = ({ data }) => {
@@ -46,10 +114,19 @@ export function startWorker(port: Port, registry: Registry): void {
       case "init":
         log = createLogger(data.logLevel).child({ worker: data.worker });
         kinds = data.kinds;
+        instance = data.instance;
+        if (data.store) db = openPostgres({ url: data.store.url, applicationName: data.store.applicationName, maxConnections: data.store.maxConnections });
         port.postMessage({ type: "ready", handled: registry.flatMap((t) => t.types().map((type) => `${t.source}:${type}`)) });
         return;
       case "run":
-        void run(data.job);
+        void runProxied(data.job);
+        return;
+      case "run-batch":
+        void runBatch(db!, data.jobs);
+        return;
+      case "release":
+        released = { kind: "failed", error: data.reason, released: true, timedOut: false };
+        release(released);
         return;
       case "query-result":
         pending.get(data.queryId)?.resolve(data.rows);

@@ -18,9 +18,18 @@ export interface Tx extends Executor {
   rollback(): Promise<void>;
 }
 
+/** What another thread needs to open a connection of its own to the same store, named as this one is. */
+export type ThreadConnection = { url: string; applicationName: string };
+
 export interface Database extends Executor {
   readonly kind: "postgres" | "embedded";
   readonly orm: Orm;
+  /**
+   * How a worker thread opens its own connection to this store; null when it cannot (PGlite is one
+   * connection that only the thread that opened it can use). Same application_name, so reclaimOrphans'
+   * liveness check counts the thread's sessions as this instance's.
+   */
+  readonly threadConnection: ThreadConnection | null;
   begin(): Promise<Tx>;
   /** Whether the database answers; for /readyz. */
   ping(): Promise<boolean>;

@@ -76,6 +76,7 @@ export function wrapPglite(pg: PGlite, gcHint?: () => void): Database {
   return {
     kind: "embedded",
     orm: orm as never,
+    threadConnection: null,
     ...on(pg),
     begin: () => holdTransaction<Transaction>((body) => pg.transaction(body), on),
     ping: async () => !pg.closed && (await pg.query("select 1")).rows.length === 1,

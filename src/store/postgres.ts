@@ -37,6 +37,7 @@ export function openPostgres({ url, applicationName, maxConnections }: PostgresO
   return {
     kind: "postgres",
     orm: orm as never,
+    threadConnection: { url, applicationName },
     ...on(sql),
     begin: () => holdTransaction<postgres.TransactionSql>((body) => sql.begin(body), on),
     ping: async () => {

@@ -64,7 +64,8 @@ describe.each(launchers)("crash safety of $name", (launcher) => {
     async () => {
       const box = makeSandbox(launcher);
       sandboxes.push(box);
-      const env = { ...baseEnv, DATA_DIR: join(box.dir, "data"), ADMIN_TOKEN: "a".repeat(32) };
+      // Debug: the per-event "event processed" lines this test waits on.
+      const env = { ...baseEnv, DATA_DIR: join(box.dir, "data"), ADMIN_TOKEN: "a".repeat(32), LOG_LEVEL: "debug" };
       expect((await runCommand(box, ["migrate"], env)).code).toBe(0);
       const ids = sessions("emb");
       let db = await openPglite({ dataDir: env.DATA_DIR, assets: await loadPgliteAssets() });

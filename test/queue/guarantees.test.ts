@@ -54,6 +54,17 @@ for (const kind of storeKinds) {
       expect(processedAttempts[0]?.n).toBe(7);
     });
 
+    test("a job of a failed group that runs again alone gets its full time limit again", async () => {
+      // Each run takes 600 ms of a 1,000 ms limit: the group's run and the run alone together would not fit.
+      await start({ handlerTimeoutMs: 1_000, maxAttempts: 1 });
+      const ids = await storeEvents(store.db, "test", [
+        { eventType: "write_then_sleep", payload: { sessionId: "cs_again", ms: 600 } },
+        { eventType: "always_throws", payload: {} },
+      ]);
+      const states = await waitForStatus(store.db, ids, ["processed", "dead"]);
+      expect(states.map((s) => s.status)).toEqual(["processed", "dead"]);
+    });
+
     test("a poison event ends dead after MAX_ATTEMPTS with growing backoff, and other events keep flowing", async () => {
       await start({ maxAttempts: 4, retryBaseMs: 40 });
       const [poison] = await storeEvents(store.db, "test", [{ eventType: "always_throws", payload: {} }]);
@@ -84,6 +95,26 @@ for (const kind of storeKinds) {
       // Two attempts each, a worker replaced after each: 4.4 s measured on a loaded 2-core machine, over bun's 5 s default.
     }, 20_000);
 
+    test("a timed-out handler's writes never commit; its batch neighbours are given back and done once", async () => {
+      // Event ids put the neighbours first in the batch: their time limits, started with the slow one's,
+      // must stop when their own handlers return, not when their group ends (it never does).
+      await start({ handlerTimeoutMs: 1_000, maxAttempts: 1 });
+      const ids = await storeEvents(store.db, "test", [
+        { eventType: "write_then_sleep", payload: { sessionId: "cs_timed_out", ms: 10_000 }, eventId: `z_${crypto.randomUUID()}` },
+        ...Array.from({ length: 3 }, (_, i) => ({ eventType: "write", payload: { sessionId: `cs_neighbour_${i}` }, eventId: `a_${i}_${crypto.randomUUID()}` })),
+      ]);
+      const states = await waitForStatus(store.db, ids, ["processed", "dead"]);
+      expect(states.map((s) => s.status)).toEqual(["dead", "processed", "processed", "processed"]);
+      // The worker thread and its connection are gone: nothing of the timed-out run may commit later.
+      await new Promise((r) => setTimeout(r, 300));
+      const rows = await store.db.query<{ stripe_session_id: string }>(
+        "select stripe_session_id from orders where stripe_session_id like 'cs_timed_out%' or stripe_session_id like 'cs_neighbour_%' order by 1",
+      );
+      expect(rows.map((r) => r.stripe_session_id)).toEqual(["cs_neighbour_0", "cs_neighbour_1", "cs_neighbour_2"]);
+      const processed = await store.db.query<{ n: number }>("select count(*)::int as n from webhook_attempts where outcome = 'processed' and webhook_event_id = any($1::int8[])", [ids]);
+      expect(processed[0]?.n).toBe(3);
+    });
+
     test("two runners and 120 events: each event is handled exactly once", async () => {
       // On PostgreSQL the second runner is a second instance with its own connections.
       const second = kind === "postgres" ? openPostgres({ url: store.url!, applicationName: "test:second", maxConnections: 10 }) : store.db;
@@ -113,6 +144,24 @@ for (const kind of storeKinds) {
       } finally {
         for (const q of queues.splice(0)) await q.stop(1_000);
         if (second !== store.db) await second.close();
+      }
+    });
+
+    test.skipIf(kind !== "postgres")("on PostgreSQL a handler's queries run on its worker's own connection, named as the instance", async () => {
+      // The queue's store gets one connection: the proxy would run the handler's queries on it.
+      const own = await createTestStore("postgres", { maxConnections: 1 });
+      try {
+        const queue = await startTestQueue(own.db);
+        const [main] = await own.db.query<{ pid: string }>("select pg_backend_pid()::text as pid");
+        const ids = await storeEvents(own.db, "test", [{ eventType: "whoami", payload: { sessionId: "cs_whoami" } }]);
+        await waitForStatus(own.db, ids, ["processed"]);
+        await queue.stop(1_000);
+        const [order] = await own.db.query<{ status: string }>("select status from orders where stripe_session_id = 'cs_whoami'");
+        const [pid, name] = order!.status.split(" ");
+        expect(pid).not.toBe(main!.pid);
+        expect(name).toBe("hookport-test");
+      } finally {
+        await own.close();
       }
     });
 

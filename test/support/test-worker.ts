@@ -3,6 +3,7 @@
 import { builtinHandlers } from "../../src/handlers/index.ts";
 import { defineHandlers, type Registry } from "../../src/handlers/registry.ts";
 import { startWorker } from "../../src/queue/worker.ts";
+import { sql } from "drizzle-orm";
 import { orders } from "../../src/store/schema.ts";
 
 type TestEvents = {
@@ -12,6 +13,8 @@ type TestEvents = {
   hangs: object;
   spins: object;
   sleeps: { ms: number };
+  write_then_sleep: { sessionId: string; ms: number };
+  whoami: { sessionId: string };
 };
 
 const testHandlers = defineHandlers<TestEvents>("test")
@@ -29,7 +32,15 @@ const testHandlers = defineHandlers<TestEvents>("test")
   .on("spins", () => {
     for (;;);
   })
-  .on("sleeps", (e) => new Promise<void>((r) => setTimeout(r, e.ms)));
+  .on("sleeps", (e) => new Promise<void>((r) => setTimeout(r, e.ms)))
+  .on("write_then_sleep", async (e, { tx }) => {
+    await tx.insert(orders).values({ stripeSessionId: e.sessionId, status: "written" }).onConflictDoNothing();
+    await new Promise<void>((r) => setTimeout(r, e.ms));
+  })
+  // Records which server session ran the handler's queries: "pid application_name".
+  .on("whoami", async (e, { tx }) => {
+    await tx.insert(orders).values({ stripeSessionId: e.sessionId, status: sql`pg_backend_pid()::text || ' ' || current_setting('application_name')` });
+  });
 
 declare const self: Parameters<typeof startWorker>[0];
 startWorker(self, [...builtinHandlers, testHandlers] as unknown as Registry);
