@@ -111,6 +111,32 @@ for (const kind of storeKinds) {
       expect(state).toMatchObject({ failuresInARow: 0, openUntil: null });
     });
 
+    test("the destination's concurrency bounds the requests the app has in flight, and is used", async () => {
+      // A slot is freed when the app answers, before the outcome is written: requests in flight at the
+      // app must still never pass the destination's concurrency (2 here).
+      let inFlight = 0;
+      let most = 0;
+      const seen = new Set<string>();
+      sink = Bun.serve({
+        port,
+        hostname: "127.0.0.1",
+        async fetch(request) {
+          most = Math.max(most, ++inFlight);
+          await request.arrayBuffer();
+          await Bun.sleep(30);
+          seen.add(request.headers.get("webhook-id")!);
+          inFlight--;
+          return new Response("ok");
+        },
+      });
+      forwarder = await start();
+      const ids = await storeEvents(store.db, "stripe", Array.from({ length: 12 }, (_, n) => ({ eventType: "x", payload: { n, c: "concurrency" }, forwardTo: ["sink"] })));
+      forwarder.wake();
+      await until(async () => (await Promise.all(ids.map((id) => eventDeliveries(store.db, id)))).every(([d]) => d?.status === "processed"), 15_000, "every delivery");
+      expect(seen.size).toBe(12);
+      expect(most).toBe(2);
+    });
+
     test("an admin pause holds deliveries back until resumed", async () => {
       const received: Received[] = [];
       sink = startSink(port, received, () => 200);
