@@ -40,7 +40,16 @@ export const { loadPgliteAssets, adminStaticFiles, hintGarbageCollection, handle
 const madeByRuntime = new WeakMap<Request, Request>();
 
 /** Serves `fetch` on the runtime's server, routing every request on its real path (routable-request.ts). */
-export const listen = (fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number, log: Logger) =>
+export function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number, log: Logger): Listener {
+  try {
+    return serve(fetch, port, hostname, maxBodyBytes, log);
+  } catch (err) {
+    // Each runtime words it its own way (Deno: "Address already in use (os error 98)"): name where.
+    throw new Error(`cannot listen on ${hostname}:${port} (HOST, PORT): ${(err as Error).message}`);
+  }
+}
+
+const serve = (fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number, log: Logger) =>
   adapter.listen(
     (request) => {
       const routed = routableRequest(request);

@@ -43,7 +43,10 @@ export const bun: RuntimeAdapter = {
     // only backstops bodies far beyond that, which it refuses with a bare 413. Without `development: false`
     // an error escaping fetch gets Bun's development page (50 KB of source and stack frames, no nosniff);
     // NODE_ENV is not set inside the executable, so the default is development.
-    const server = Bun.serve({ fetch, port, hostname, maxRequestBodySize: maxBodyBytes * 4, development: false, error: onError });
+    // `reusePort: false` said outright: with `development: false` Bun sets SO_REUSEPORT, and a second
+    // hookport started on a port in use bound it too and silently took half the deliveries (into its
+    // own DATA_DIR, or answering 503 from a folder since deleted) instead of refusing to start.
+    const server = Bun.serve({ fetch, port, hostname, maxRequestBodySize: maxBodyBytes * 4, development: false, reusePort: false, error: onError });
     servers.add(server);
     return {
       port: server.port ?? port,
