@@ -2,7 +2,7 @@
 // per destination, so each keeps its own concurrency and a paused one holds back nobody else; every
 // change after the claim is fenced on it, as the handler's are (jobs.ts).
 import type { Executor } from "./db.ts";
-import { attemptsInto, fence } from "./jobs.ts";
+import { attemptsInto, fence, leasesHeld } from "./jobs.ts";
 import { sqlNames } from "./names.ts";
 import { hookportDestinations, hookportEvents, hookportJobs, webhookAttempts, type JobTarget } from "./schema.ts";
 
@@ -77,7 +77,7 @@ export async function completeForwards(db: Executor, instance: string, items: re
        update ${J.table} j
           set ${J.status} = 'processed', ${J.processedAt} = now(), ${J.lastError} = null, ${J.lockedAt} = null, ${J.lockedBy} = null
          from input i
-        where j.${J.webhookEventId} = i.id and j.${J.target} = i.target and j.${J.lockedBy} = $1 and j.${J.attempts} = i.attempt and j.${J.status} = 'processing'
+        where ${fence("i.id", "i.target", "$1", "i.attempt", "j.")}
         returning j.${J.webhookEventId} as id, j.${J.target} as target, j.${J.attempts} as attempts
      )
      ${forwardAttempt}
@@ -95,8 +95,7 @@ export async function completeForwards(db: Executor, instance: string, items: re
       items.map((c) => c.attempt.responseStart),
     ],
   );
-  const completed = new Set(rows.map((r) => `${r.id}/${r.target}`));
-  return items.map((c) => completed.has(`${c.job.id}/${c.job.target}`));
+  return leasesHeld(rows, items);
 }
 
 /**

@@ -99,6 +99,11 @@ export async function completeJobs(db: Executor, instance: string, items: readon
       items.map((c) => c.timing.durationMs),
     ],
   );
+  return leasesHeld(rows, items);
+}
+
+/** Per item, whether a completion statement's returned rows include its job: whether its lease held. */
+export function leasesHeld(rows: readonly { id: string; target: string }[], items: readonly { job: JobRef }[]): boolean[] {
   const completed = new Set(rows.map((r) => `${r.id}/${r.target}`));
   return items.map((c) => completed.has(`${c.job.id}/${c.job.target}`));
 }

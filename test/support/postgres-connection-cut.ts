@@ -32,21 +32,30 @@ reserved.release();
 clearTimeout(hang);
 await sql.end({ timeout: 1 });
 
-const sockets: Socket[] = [];
-const closed: Promise<unknown>[] = [];
 // `socket` is a documented option of postgres.js (its README, "Custom socket") that its types lack.
 type WithSocket = postgres.Options<{}> & { socket: () => Promise<Socket> };
-const own = postgres(throughProxy(target.href, proxy), {
-  max: 1,
-  onnotice: () => {},
-  socket: () =>
-    new Promise<Socket>((resolve, reject) => {
-      const socket = connect(proxy.port, "127.0.0.1", () => resolve(socket));
-      socket.once("error", reject);
-      sockets.push(socket);
-      closed.push(new Promise((r) => socket.once("close", r)));
-    }),
-} as WithSocket);
+const reset = () => Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+
+/** A one-connection client through the proxy whose sockets this script makes, and can reach. */
+function clientWithSockets(made: (socket: Socket) => void) {
+  return postgres(throughProxy(target.href, proxy), {
+    max: 1,
+    onnotice: () => {},
+    socket: () =>
+      new Promise<Socket>((resolve, reject) => {
+        const socket = connect(proxy.port, "127.0.0.1", () => resolve(socket));
+        socket.once("error", reject);
+        made(socket);
+      }),
+  } as WithSocket);
+}
+
+const sockets: Socket[] = [];
+const closed: Promise<unknown>[] = [];
+const own = clientWithSockets((socket) => {
+  sockets.push(socket);
+  closed.push(new Promise((r) => socket.once("close", r)));
+});
 proxy.restore();
 await own`select 1`;
 proxy.cut();
@@ -55,7 +64,7 @@ await closed[0];
 await new Promise((resolve) => setTimeout(resolve, 50));
 let errorAfterClose: string;
 try {
-  sockets[0]!.emit("error", Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }));
+  sockets[0]!.emit("error", reset());
   errorAfterClose = "dropped";
 } catch (err) {
   errorAfterClose = `thrown: ${(err as Error).message}`;
@@ -67,21 +76,14 @@ await own.end({ timeout: 1 });
 // connection reset as an 'error' (Bun reports a close), so under Deno every PostgreSQL cut that landed
 // on a new connection did this.
 proxy.restore();
-const starting = postgres(throughProxy(target.href, proxy), {
-  max: 1,
-  onnotice: () => {},
-  socket: () =>
-    new Promise<Socket>((resolve, reject) => {
-      const socket = connect(proxy.port, "127.0.0.1", () => resolve(socket));
-      socket.once("error", reject);
-      const write = socket.write.bind(socket) as (chunk: Uint8Array, ...rest: unknown[]) => boolean;
-      socket.write = ((chunk: Uint8Array, ...rest: unknown[]) => {
-        const written = write(chunk, ...rest);
-        if (Buffer.from(chunk).includes("typarray")) setImmediate(() => socket.destroy(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" })));
-        return written;
-      }) as typeof socket.write;
-    }),
-} as WithSocket);
+const starting = clientWithSockets((socket) => {
+  const write = socket.write.bind(socket) as (chunk: Uint8Array, ...rest: unknown[]) => boolean;
+  socket.write = ((chunk: Uint8Array, ...rest: unknown[]) => {
+    const written = write(chunk, ...rest);
+    if (Buffer.from(chunk).includes("typarray")) setImmediate(() => socket.destroy(reset()));
+    return written;
+  }) as typeof socket.write;
+});
 const typesCut = await starting`select 1`.then(() => "ok", code);
 // An unhandled rejection ends the process about now, before the line below.
 await new Promise((resolve) => setTimeout(resolve, 200));

@@ -12,8 +12,7 @@ import type { AdminSession } from "./auth.ts";
 import { pageContext, type AdminContext } from "./context.ts";
 import { isRowId } from "./filters.ts";
 import type { Form } from "./form.ts";
-import { isFormPost } from "./history-routes.ts";
-import { answerHtml, badRequest, isHtmx, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
+import { answerHtml, badRequest, isFormPost, isHtmx, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
 
 /** One word for the admin: paused (by hand), open (the breaker waits), probing (one delivery decides), or closed. */
 export function destinationState(d: Pick<DestinationSummary, "paused" | "openUntil">, nowMs: number): "paused" | "open" | "probing" | "closed" {

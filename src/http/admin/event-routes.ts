@@ -12,9 +12,8 @@ import { json } from "../errors.ts";
 import type { AdminSession } from "./auth.ts";
 import { pageContext, type AdminContext } from "./context.ts";
 import { isRowId } from "./filters.ts";
-import { isFormPost } from "./history-routes.ts";
 import { prettyPayload, senderLink } from "./present.ts";
-import { answerHtml, badRequest, isHtmx, isPageRequest, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
+import { answerHtml, badRequest, isFormPost, isHtmx, isPageRequest, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
 
 export async function detailPage(ctx: AdminContext, request: Request, set: ResponseSet, session: AdminSession | null, id: string | null): Promise<Answer> {
   const event = isRowId(id) ? await getEventDetail(ctx.db, id) : null;

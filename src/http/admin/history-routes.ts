@@ -25,7 +25,7 @@ import { pageContext, type AdminContext } from "./context.ts";
 import { defaultLimit, filterQuery, isRowId, parseCursor, parseFilter } from "./filters.ts";
 import type { Form } from "./form.ts";
 import { firstLiveCursor, maxWatch, planLiveUpdate } from "./live.ts";
-import { answerHtml, badRequest, isHtmx, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
+import { answerHtml, badRequest, isFormPost, isHtmx, redirect, refuse, type Answer, type ResponseSet } from "./respond.ts";
 
 const liveBatch = 100;
 const deadCap = 10_000;
@@ -155,9 +155,3 @@ export async function bulkRetry(ctx: AdminContext, request: Request, set: Respon
   return json(202, { status: "queued", count: queued });
 }
 
-/** A browser's own form submission (no script): it follows a 303 to a page. Scripts get JSON. */
-export function isFormPost(request: Request): boolean {
-  const type = request.headers.get("content-type") ?? "";
-  const form = type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data");
-  return form && !request.headers.has("hx-request") && (request.headers.get("accept") ?? "").includes("text/html");
-}

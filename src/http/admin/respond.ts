@@ -50,6 +50,13 @@ export function isHtmx(request: Request): boolean {
   return request.headers.has("hx-request") && !request.headers.has("hx-history-restore-request");
 }
 
+/** A browser's own form submission (no script): it follows a 303 to a page. Scripts get JSON. */
+export function isFormPost(request: Request): boolean {
+  const type = request.headers.get("content-type") ?? "";
+  const form = type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data");
+  return form && !request.headers.has("hx-request") && (request.headers.get("accept") ?? "").includes("text/html");
+}
+
 /** A browser navigating to a page, as opposed to a script, a form post or an htmx request. */
 export function isPageRequest(request: Request): boolean {
   return request.method === "GET" && (request.headers.get("accept") ?? "").includes("text/html") && !request.headers.has("hx-request");
