@@ -107,6 +107,7 @@ for (const kind of storeKinds) {
       const bodies = new Set(received.map((r) => r.body));
       expect(bodies.size).toBe(12);
       expect(new Set(received.map((r) => r.id)).size).toBe(12);
+      await until(async () => (await readDestinationStates(store.db, ["sink"]))[0]?.openUntil === null, 5_000, "the breaker to close");
       const [state] = await readDestinationStates(store.db, ["sink"]);
       expect(state).toMatchObject({ failuresInARow: 0, openUntil: null });
     });
@@ -165,6 +166,8 @@ for (const kind of storeKinds) {
       await Bun.sleep(300);
       expect(received).toEqual([]);
       await until(async () => (await eventDeliveries(store.db, id!))[0]?.status === "processed", 10_000, "the probe");
+      // The breaker's state is written after the delivery's completion commits: wait for it, then check it.
+      await until(async () => (await readDestinationStates(store.db, ["sink"]))[0]?.openUntil === null, 5_000, "the breaker to close");
       expect((await readDestinationStates(store.db, ["sink"]))[0]).toMatchObject({ failuresInARow: 0, openUntil: null });
     });
   });
