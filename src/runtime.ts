@@ -23,8 +23,8 @@ export type RuntimeAdapter = {
   adminStaticFiles: { htmx: string; css: string; js: string };
   /** The address of the peer that sent a request served by listen(); null otherwise (app.handle in tests). */
   peerAddress(request: Request): string | null;
-  /** A hint, not a stop-the-world collection: cheap enough to give after every few MB of garbage (store/pglite.ts). */
-  hintGarbageCollection(): void;
+  /** A full collection of this thread's heap (about 15 ms on Bun, in the background on Deno), for the embedded store's garbage (store/pglite.ts). */
+  collectGarbage(): void;
   /** `onError` answers what escaped `fetch` (it is a bug): never the runtime's own error page. */
   listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number, onError: (error: unknown) => Response): Listener;
   /** The handler worker's entry module, for `new Worker(entry, { type: "module" })`. */
@@ -34,7 +34,7 @@ export type RuntimeAdapter = {
 const adapter: RuntimeAdapter = "Deno" in globalThis ? (await import("./runtime/deno.ts")).deno : (await import("./runtime/bun.ts")).bun;
 
 export const runtimeName = adapter.name;
-export const { loadPgliteAssets, adminStaticFiles, hintGarbageCollection, handlerWorkerEntry } = adapter;
+export const { loadPgliteAssets, adminStaticFiles, collectGarbage, handlerWorkerEntry } = adapter;
 
 // The runtime knows the peer only of the request object it made; routableRequest may hand the app another one.
 const madeByRuntime = new WeakMap<Request, Request>();

@@ -46,7 +46,7 @@ export const deno: RuntimeAdapter = {
 
   peerAddress: (request) => peers.get(request) ?? null,
 
-  hintGarbageCollection: () => void gc?.({ type: "major", execution: "async" }),
+  collectGarbage: () => void gc?.({ type: "major", execution: "async" }),
 
   // Deno.serve has no body-size limit of its own: http/body.ts stops reading past MAX_BODY_BYTES.
   listen(fetch, port, hostname, _maxBodyBytes, onError) {

@@ -1,6 +1,6 @@
 // STORE: picks the store from the configuration: PostgreSQL when DATABASE_URL is set, else PGlite in DATA_DIR.
 import { mkdirSync } from "node:fs";
-import { hintGarbageCollection, loadPgliteAssets } from "../runtime.ts";
+import { collectGarbage, loadPgliteAssets } from "../runtime.ts";
 import type { Database } from "./db.ts";
 import { openPglite } from "./pglite.ts";
 import { openPostgres } from "./postgres.ts";
@@ -10,5 +10,5 @@ export type StoreOptions = { databaseUrl: string | null; dataDir: string | null;
 export async function openStore({ databaseUrl, dataDir, applicationName, maxConnections }: StoreOptions): Promise<Database> {
   if (databaseUrl) return openPostgres({ url: databaseUrl, applicationName, maxConnections });
   if (dataDir !== null) mkdirSync(dataDir, { recursive: true });
-  return openPglite({ dataDir, assets: await loadPgliteAssets(), gcHint: hintGarbageCollection });
+  return openPglite({ dataDir, assets: await loadPgliteAssets(), gcHint: collectGarbage });
 }

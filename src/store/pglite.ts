@@ -18,21 +18,27 @@ const parsers = Object.fromEntries(
 // PostgreSQL's default 128 MB of shared buffers are all touched at start in PGlite's wasm memory: 125 MB of
 // resident memory before the first event (issue 5 measured 450 MB peak for the embedded store against a
 // 250 MB target). Hot rows and indexes of a webhook store fit in far less, and the OS page cache still
-// holds the files behind it.
-const sharedBuffers = "32MB";
+// holds the files behind it. 16 MB, down from 32: 10-20 MB less resident memory at idle (issue 9).
+const sharedBuffers = "16MB";
 
-// PGlite builds every protocol message and result in fresh buffers, and under a burst that garbage outran
-// the collector: the embedded store reached 600 MB resident with 200 MB live (issue 5). A collection hint
-// per 8 MB of text handed to or read from PGlite held it near 240 MB, at about 0.15 ms a hint.
-const gcHintEveryChars = 8 * 1024 * 1024;
+// PGlite builds every protocol message and result in fresh buffers, and that garbage outran the collector:
+// JSC counts PGlite's 128 MB wasm memory as heap, so it waits for the heap to grow far past that before a
+// full collection. Under the bench's burst the embedded store reached 420-510 MB resident, of which about
+// 80k objects live (issue 9: heapStats with and without a forced full collection); eden collections
+// (the hint before) do not reach garbage that lived through a batch. So a collection per 4 MB handed to or
+// read from PGlite, strings and bytes alike: about one a second under a burst, 15 ms each.
+const gcHintEveryBytes = 4 * 1024 * 1024;
 
 function byteMeter(gcHint: (() => void) | undefined): (values: readonly unknown[]) => void {
-  let chars = 0;
+  let bytes = 0;
   return (values) => {
     if (!gcHint) return;
-    for (const v of values) if (typeof v === "string") chars += v.length;
-    if (chars > gcHintEveryChars) {
-      chars = 0;
+    for (const v of values) {
+      if (typeof v === "string") bytes += v.length;
+      else if (ArrayBuffer.isView(v)) bytes += v.byteLength;
+    }
+    if (bytes > gcHintEveryBytes) {
+      bytes = 0;
       gcHint();
     }
   };
@@ -53,6 +59,8 @@ export async function openPglite({ dataDir, assets, gcHint }: PgliteOptions): Pr
     loadDataDir: dataDir === null ? assets.template : undefined,
     startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`],
   });
+  // Starting left garbage behind (the unpacked template, the wasm's setup): collected now, not with the first burst.
+  gcHint?.();
   return wrapPglite(pg, gcHint);
 }
 

@@ -1,0 +1,27 @@
+// Issue 9: the embedded store's resident memory is held down by a collection per few MB handed to or read
+// from PGlite (store/pglite.ts). Binary values count as much as text: bodies that are not UTF-8 travel as
+// bytes, and before they counted for nothing.
+import { PGlite } from "@electric-sql/pglite";
+import { describe, expect, test } from "bun:test";
+import { wrapPglite } from "../../src/store/pglite.ts";
+
+describe("the embedded store's collection hints", () => {
+  test("count bytes as well as text, both ways, about one per 4 MB", async () => {
+    let hints = 0;
+    const db = wrapPglite(await PGlite.create(), () => hints++);
+    try {
+      const mb = 1024 * 1024;
+      // 6 MB of bytes in: one hint, at the fifth.
+      for (let i = 0; i < 6; i++) await db.query("select length($1::bytea) as n", [new Uint8Array(mb)]);
+      expect(hints).toBe(1);
+      // 4 MB of text read back: with the sixth, 5 MB since the hint, so a second one.
+      for (let i = 0; i < 4; i++) await db.query("select repeat('x', $1::int) as s", [mb]);
+      expect(hints).toBe(2);
+      // Small queries add up slowly: no hint for a few hundred bytes.
+      await db.query("select 1 as one");
+      expect(hints).toBe(2);
+    } finally {
+      await db.close();
+    }
+  });
+});
