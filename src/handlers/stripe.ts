@@ -28,14 +28,24 @@ export const stripeHandlers = defineHandlers<StripeEvents>("stripe")
 async function markOrderPaid(event: Stripe.CheckoutSessionCompletedEvent, { tx, note }: HandlerContext) {
   const session = event.data.object;
   // Matching on status makes a repeat a no-op; paid_at comes from the event, so a retry writes the same value.
-  const paid = await tx
-    .update(orders)
-    .set({ status: "paid", paidAt: seconds(event.created), updatedAt: new Date() })
-    .where(and(eq(orders.stripeSessionId, session.id), ne(orders.status, "paid")))
-    .returning({ id: orders.id });
-  if (paid.length > 0) return;
-  const [existing] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.stripeSessionId, session.id));
-  note(existing ? `order for ${session.id} was already paid` : `no order with stripe_session_id ${session.id}`);
+  // One statement: the update, and whether the order exists at all (the select sees the rows as they were
+  // before the update), for the note. A statement fewer per event than update-then-select (issue 9).
+  const paid = tx.$with("paid").as(
+    tx
+      .update(orders)
+      .set({ status: "paid", paidAt: seconds(event.created), updatedAt: new Date() })
+      .where(and(eq(orders.stripeSessionId, session.id), ne(orders.status, "paid")))
+      .returning({ id: orders.id }),
+  );
+  const [outcome] = await tx
+    .with(paid)
+    .select({
+      paid: sql<boolean>`exists (select 1 from ${paid})`,
+      existing: sql<boolean>`exists (select 1 from ${orders} where ${orders.stripeSessionId} = ${session.id})`,
+    })
+    .from(sql`(select 1) as one`);
+  if (outcome?.paid) return;
+  note(outcome?.existing ? `order for ${session.id} was already paid` : `no order with stripe_session_id ${session.id}`);
 }
 
 type SubscriptionEvent =
