@@ -10,13 +10,14 @@ import type { Database, Orm } from "../store/db.ts";
 import { openPostgres } from "../store/postgres.ts";
 import { schema } from "../store/schema.ts";
 import type { LazyTx } from "./lazy-transaction.ts";
-import type { FromWorker, Job, QueryMethod, ToWorker } from "./messages.ts";
+import { eachPosted, outbox, type FromWorker, type Job, type Posted, type QueryMethod, type ToWorker } from "./messages.ts";
 import { runGroup, type HandlerResult } from "./run-group.ts";
 
-type Port = { postMessage(message: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+type Port = { postMessage(posted: Posted<FromWorker>): void; onmessage: ((e: MessageEvent<Posted<ToWorker>>) => void) | null };
 type Query = (sql: string, params: unknown[], method: QueryMethod) => Promise<{ rows: unknown[] }>;
 
 export function startWorker(port: Port, registry: Registry): void {
+  const post = outbox<FromWorker>((posted) => port.postMessage(posted));
   let log: Logger = createLogger("info");
   let kinds: Record<string, string> = {};
   let instance = "";
@@ -63,10 +64,10 @@ export function startWorker(port: Port, registry: Registry): void {
         new Promise((resolve, reject) => {
           const queryId = ++queryIds;
           pending.set(queryId, { resolve: (rows) => resolve({ rows }), reject });
-          port.postMessage({ type: "query", jobId: job.id, queryId, sql, params, method });
+          post({ type: "query", jobId: job.id, queryId, sql, params, method });
         }),
     );
-    port.postMessage(result.kind === "ok" ? { type: "done", jobId: job.id, note: result.note } : { type: "failed", jobId: job.id, error: result.error });
+    post(result.kind === "ok" ? { type: "done", jobId: job.id, note: result.note } : { type: "failed", jobId: job.id, error: result.error });
   };
 
   // Handlers that returned in the same turn are reported together: one message, not one per job.
@@ -74,7 +75,7 @@ export function startWorker(port: Port, registry: Registry): void {
   const reportHandled = (jobId: string) => {
     if (handled.length === 0) {
       queueMicrotask(() => {
-        port.postMessage({ type: "handled", jobIds: handled });
+        post({ type: "handled", jobIds: handled });
         handled = [];
       });
     }
@@ -94,7 +95,7 @@ export function startWorker(port: Port, registry: Registry): void {
           reportHandled(job.id);
           return { result, timing: { worker: instance, startedAt, durationMs: Date.now() - startedAt.getTime() } };
         },
-        onAlone: (job) => port.postMessage({ type: "alone", jobId: job.id }),
+        onAlone: (job) => post({ type: "alone", jobId: job.id }),
       },
       jobs,
     ).catch((err: unknown) =>
@@ -109,17 +110,19 @@ export function startWorker(port: Port, registry: Registry): void {
         timing: { worker: instance, startedAt: new Date(), durationMs: 0 },
       })),
     );
-    port.postMessage({ type: "batch-done", outcomes: outcomes.map(({ job, ...outcome }) => ({ jobId: job.id, ...outcome })) });
+    post({ type: "batch-done", outcomes: outcomes.map(({ job, ...outcome }) => ({ jobId: job.id, ...outcome })) });
   };
 
-  port.onmessage = ({ data }) => {
+  port.onmessage = ({ data }) => eachPosted(data, receive);
+
+  function receive(data: ToWorker) {
     switch (data.type) {
       case "init":
         log = createLogger(data.logLevel).child({ worker: data.worker });
         kinds = data.kinds;
         instance = data.instance;
         if (data.store) db = openPostgres({ url: data.store.url, applicationName: data.store.applicationName, maxConnections: data.store.maxConnections });
-        port.postMessage({ type: "ready", handled: registry.flatMap((t) => t.types().map((type) => `${t.source}:${type}`)) });
+        post({ type: "ready", handled: registry.flatMap((t) => t.types().map((type) => `${t.source}:${type}`)) });
         return;
       case "run":
         void runProxied(data.job);
@@ -142,7 +145,7 @@ export function startWorker(port: Port, registry: Registry): void {
         return;
       }
     }
-  };
+  }
 }
 
 function describe(err: unknown): string {
