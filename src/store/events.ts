@@ -189,7 +189,8 @@ function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: New
     params[k++] = copiesOf(e);
     params[k++] = e.forwardTo?.length ? e.forwardTo.join(",") : null;
   }
-  return db.query<Returned>(insertSql(size), params);
+  // Committed on its own, so that a commit whose answer the connection lost is still known (issue 11).
+  return db.queryCommitted ? db.queryCommitted<Returned>(insertSql(size), params) : db.query<Returned>(insertSql(size), params);
 }
 
 /** The body as text when PostgreSQL's text can hold it (UTF-8 without NUL: most are); null when not. */
