@@ -15,7 +15,7 @@ export interface Executor {
    * was lost before the commit's answer arrived (store/postgres.ts). Absent where query() is as good: no
    * connection to lose (PGlite), or inside a transaction that commits later.
    */
-  queryCommitted?<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  queryCommitted?<T extends Row = Row>(text: string, params?: readonly unknown[], onInDoubt?: () => void): Promise<T[]>;
 }
 
 /** A transaction held open across awaits, so a worker thread's queries can run inside it. */

@@ -84,7 +84,7 @@ function committedQueries(url: string, applicationName: string, sql: postgres.Sq
     free: Promise.resolve() as Promise<unknown>,
   }));
 
-  async function query(text: string, params: readonly unknown[] = []): Promise<unknown[]> {
+  async function query(text: string, params: readonly unknown[] = [], onInDoubt?: () => void): Promise<unknown[]> {
     const lane = lanes.reduce((a, b) => (b.waiting < a.waiting ? b : a));
     lane.waiting++;
     // execute(): a postgres.js query is sent when first awaited, and these must go in this order.
@@ -100,6 +100,7 @@ function committedQueries(url: string, applicationName: string, sql: postgres.Sq
     if (commit.status === "fulfilled" && commit.value.pid === statement.value.pid) return statement.value.rows;
     const failure = commit.status === "rejected" ? commit.reason : new Error("the connection was lost before COMMIT was sent");
     if (xid.status === "rejected") throw failure;
+    onInDoubt?.();
     if ((await transactionOutcome(sql, String(xid.value[0]!.xid))) !== "committed") throw failure;
     return statement.value.rows;
   }
