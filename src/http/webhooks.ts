@@ -28,10 +28,16 @@ export type ReceiveDeps = {
 const defaultStoreTimeoutMs = 9_000;
 
 // Issue 11: a write can commit after its request was answered 503 (the store was slower than the
-// sender's patience). No answer said `received` then, and every retry would find the row and say
-// `duplicate`. Such events are remembered here, so the next delivery of one is answered `received`
-// (and counted so): the first 2xx the sender sees. Per instance, and bounded: the timeout is rare.
+// sender's patience), or while its sender was hanging up (a sender or proxy with a shorter timeout than
+// ours). No answer said `received` then, and every retry would find the row and say `duplicate`. Such
+// events are remembered here, so the next delivery of one is answered `received` (and counted so): the
+// first 2xx the sender sees. Per instance, and bounded: both are rare.
 const maxUnanswered = 10_000;
+
+function remember(unanswered: Set<string>, key: string): void {
+  if (unanswered.size >= maxUnanswered) unanswered.delete(unanswered.values().next().value!);
+  unanswered.add(key);
+}
 
 export function webhookRoutes(deps: ReceiveDeps) {
   const unanswered = new Set<string>();
@@ -104,8 +110,7 @@ async function receiveWebhook(deps: ReceiveDeps, unanswered: Set<string>, name: 
       (late) => {
         if (late.status !== "received") return;
         log.warn("event stored after its request was answered 503", { eventId: verification.eventId, id: late.id });
-        if (unanswered.size >= maxUnanswered) unanswered.delete(unanswered.values().next().value!);
-        unanswered.add(key);
+        remember(unanswered, key);
         wake();
       },
       () => {},
@@ -116,6 +121,16 @@ async function receiveWebhook(deps: ReceiveDeps, unanswered: Set<string>, name: 
   }
   if (outcome.status === "refused") return refuse(400, "bad-body", outcome.detail);
   if (outcome.status === "duplicate" && unanswered.delete(key)) outcome = { ...outcome, status: "received" as const };
+  // The runtime aborts request.signal when the sender hangs up (Bun.serve, Deno.serve): this answer goes
+  // nowhere, so it is not counted, and a `received` is left to the retry.
+  if (request.signal.aborted) {
+    if (outcome.status === "received") {
+      log.warn("event stored after its sender hung up", { eventId: verification.eventId, id: outcome.id });
+      remember(unanswered, key);
+      wake();
+    }
+    return json(200, { status: outcome.status, id: verification.eventId });
+  }
 
   metrics.received.inc({ source, status: outcome.status });
   // Debug, not info: a line per delivery was a measurable share of the main thread under load (issue 9);

@@ -10,6 +10,12 @@ export interface Executor {
   query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** Rows as value arrays, the form Drizzle's pg-proxy driver takes for its "all" method. */
   queryArrays(text: string, params?: readonly unknown[]): Promise<unknown[][]>;
+  /**
+   * One statement, committed on its own, whose rows are returned when it committed even if the connection
+   * was lost before the commit's answer arrived (store/postgres.ts). Absent where query() is as good: no
+   * connection to lose (PGlite), or inside a transaction that commits later.
+   */
+  queryCommitted?<T extends Row = Row>(text: string, params?: readonly unknown[], onInDoubt?: () => void): Promise<T[]>;
 }
 
 /** A transaction held open across awaits, so a worker thread's queries can run inside it. */

@@ -94,8 +94,11 @@ returning e.${E.id}::text as id, e.${E.source} as source, e.${E.eventId} as "eve
 type Stored = { id: string; source: string; eventId: string };
 type Returned = Stored & { inserted: boolean };
 
-/** Writes a batch; returns one outcome per input, in order. */
-export async function writeBatch(db: Executor, events: readonly NewEvent[]): Promise<WriteOutcome[]> {
+/**
+ * Writes a batch; returns one outcome per input, in order. `onInDoubt` is told when the commit's answer
+ * was lost and PostgreSQL is being asked how it ended (which can last through an outage).
+ */
+export async function writeBatch(db: Executor, events: readonly NewEvent[], onInDoubt?: () => void): Promise<WriteOutcome[]> {
   const key = (source: string, eventId: string) => `${source}\u0000${eventId}`;
   const firstIndex = new Map<string, number>();
   const copies = new Map<string, number>();
@@ -114,7 +117,7 @@ export async function writeBatch(db: Executor, events: readonly NewEvent[]): Pro
 
   let stored: { inserted: Stored[]; existing: Stored[] };
   try {
-    stored = await storeRows(db, unique, (e) => copies.get(key(e.source, e.eventId)) ?? 1);
+    stored = await storeRows(db, unique, (e) => copies.get(key(e.source, e.eventId)) ?? 1, onInDoubt);
   } catch (err) {
     if (!isRowError(err) || unique.length === 1) {
       if (isRowError(err)) return events.map(() => ({ status: "refused", detail: describeRowError(err) }));
@@ -123,7 +126,7 @@ export async function writeBatch(db: Executor, events: readonly NewEvent[]): Pro
     // One bad row must not fail its neighbours: write them one by one to find it.
     const outcomes = new Map<string, WriteOutcome>();
     for (const e of unique) {
-      const [outcome] = await writeBatch(db, events.filter((x) => x.source === e.source && x.eventId === e.eventId));
+      const [outcome] = await writeBatch(db, events.filter((x) => x.source === e.source && x.eventId === e.eventId), onInDoubt);
       outcomes.set(key(e.source, e.eventId), outcome!);
     }
     return events.map((e, i) => {
@@ -145,8 +148,13 @@ export async function writeBatch(db: Executor, events: readonly NewEvent[]): Pro
 }
 
 /** Inserts what is new and counts the rest as redeliveries of rows that exist (committed by someone). */
-async function storeRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: NewEvent) => number): Promise<{ inserted: Stored[]; existing: Stored[] }> {
-  const rows = await retryDeadlock(() => insertRows(db, events, copiesOf));
+async function storeRows(
+  db: Executor,
+  events: readonly NewEvent[],
+  copiesOf: (e: NewEvent) => number,
+  onInDoubt: (() => void) | undefined,
+): Promise<{ inserted: Stored[]; existing: Stored[] }> {
+  const rows = await retryDeadlock(() => insertRows(db, events, copiesOf, onInDoubt));
   const inserted = rows.filter((r) => r.inserted);
   const existing: Stored[] = rows.filter((r) => !r.inserted);
   if (rows.length === events.length) return { inserted, existing };
@@ -156,7 +164,7 @@ async function storeRows(db: Executor, events: readonly NewEvent[], copiesOf: (e
   existing.push(...late);
   if (late.length === rest.length) return { inserted, existing };
   // ON CONFLICT DO NOTHING skipped a row that is gone now: only a writer that rolled back leaves that.
-  const again = await storeRows(db, rest.filter((e) => !late.some((r) => r.source === e.source && r.eventId === e.eventId)), copiesOf);
+  const again = await storeRows(db, rest.filter((e) => !late.some((r) => r.source === e.source && r.eventId === e.eventId)), copiesOf, onInDoubt);
   return { inserted: [...inserted, ...again.inserted], existing: [...existing, ...again.existing] };
 }
 
@@ -172,7 +180,7 @@ function retryDeadlock<T>(statement: () => Promise<T>): Promise<T> {
 // ignoreBOM keeps a leading BOM in the text, so the text is the body byte for byte.
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: NewEvent) => number): Promise<Returned[]> {
+function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: NewEvent) => number, onInDoubt: (() => void) | undefined): Promise<Returned[]> {
   const size = statementSizes.find((n) => n >= events.length) ?? events.length;
   const params: unknown[] = new Array(size * columnsPerRow).fill(null);
   let k = 0;
@@ -189,7 +197,8 @@ function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: New
     params[k++] = copiesOf(e);
     params[k++] = e.forwardTo?.length ? e.forwardTo.join(",") : null;
   }
-  return db.query<Returned>(insertSql(size), params);
+  // Committed on its own, so that a commit whose answer the connection lost is still known (issue 11).
+  return db.queryCommitted ? db.queryCommitted<Returned>(insertSql(size), params, onInDoubt) : db.query<Returned>(insertSql(size), params);
 }
 
 /** The body as text when PostgreSQL's text can hold it (UTF-8 without NUL: most are); null when not. */
@@ -245,6 +254,17 @@ export type EventWriter = {
 
 /** Group commit for ingest: concurrent writes share one writeBatch (see batcher.ts). */
 export function createEventWriter(db: Executor, options: { concurrency?: number; maxBatch?: number } = {}): EventWriter {
-  const batcher = createBatcher((events: NewEvent[]) => writeBatch(db, events), { concurrency: 2, ...options });
-  return { write: batcher.add, drain: batcher.drain };
+  const batcher = createBatcher(
+    (events: NewEvent[]): Promise<(WriteOutcome | Promise<WriteOutcome>)[]> => {
+      let inDoubt!: () => void;
+      const doubted = new Promise<void>((resolve) => (inDoubt = resolve));
+      const written = writeBatch(db, events, inDoubt);
+      // A batch whose commit is in doubt may wait out a PostgreSQL outage to learn how it ended: its
+      // requests wait (their store timeout answers them 503, and a late `received` is still remembered),
+      // but its slot goes to the next batch, which would otherwise wait too instead of failing fast.
+      return Promise.race([written, doubted.then(() => events.map((_, i) => written.then((outcomes) => outcomes[i]!)))]);
+    },
+    { concurrency: 2, ...options },
+  );
+  return { write: (event) => batcher.add(event).then((outcome) => outcome), drain: batcher.drain };
 }

@@ -357,6 +357,45 @@ describe("webhooks with a fake store", () => {
     }
   }, 30_000);
 
+  test("a write that commits after its sender hung up leaves `received` to the retry, counted once (issue 11)", async () => {
+    const store = await createTestStore("embedded");
+    try {
+      const real = createEventWriter(store.db);
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      // The first write commits only once the test has hung up on it.
+      let first = true;
+      const gatedWriter = {
+        write: async (e: Parameters<typeof real.write>[0]) => {
+          if (first) {
+            first = false;
+            await released;
+          }
+          return real.write(e);
+        },
+        drain: real.drain,
+      };
+      const metrics = createMetrics();
+      const { log, lines } = recordingLogger();
+      const { app } = buildTestApp({ writer: gatedWriter, metrics, log });
+      const sent = await stripeRequest(baseUrl);
+      const hangUp = new AbortController();
+      const answering = app.handle(new Request(sent.request, { signal: hangUp.signal }));
+      hangUp.abort();
+      release();
+      await answering;
+      expect(lines.some((l) => l.includes("event stored after its sender hung up"))).toBe(true);
+      expect(metrics.render()).not.toContain("hookport_events_received_total{");
+      expect(await answer(app, await signedStripe(sent.body))).toMatchObject({ status: 200, body: { status: "received", id: sent.eventId } });
+      expect(await answer(app, await signedStripe(sent.body))).toMatchObject({ status: 200, body: { status: "duplicate" } });
+      const text = metrics.render();
+      expect(text).toContain('hookport_events_received_total{source="stripe",status="received"} 1');
+      expect(text).toContain('hookport_events_received_total{source="stripe",status="duplicate"} 1');
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
+
   test("answers 413 when Content-Length is over MAX_BODY_BYTES, before verifying", async () => {
     const { app } = buildTestApp({ config: testConfig({ MAX_BODY_BYTES: "2048" }) });
     const body = "x".repeat(2049);

@@ -34,3 +34,19 @@ export function rawRequest(requestLine: string, headers: string[], body = ""): s
   if (body) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
   return `${lines.join("\r\n")}\r\n\r\n${body}`;
 }
+
+/**
+ * Sends `raw` to 127.0.0.1:port and holds the connection open, as a sender waiting for its answer does; hangUp()
+ * closes it (the sender's timeout) and gives what had arrived by then.
+ */
+export function sendThenHangUp(port: number, raw: string): Promise<{ hangUp(): string }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.write(raw);
+      resolve({ hangUp: () => (socket.destroy(), Buffer.concat(chunks).toString("latin1")) });
+    });
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.once("error", reject);
+  });
+}
