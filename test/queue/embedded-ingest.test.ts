@@ -43,7 +43,9 @@ async function holdingHandler(sessionId: string, volatile: boolean) {
 test("a handler holding its transaction does not hold ingest up, and its write lands once", async () => {
   const id = await holdingHandler("cs_hold", false);
   const longest = await ingestWhile(holdMs * 2);
-  expect(longest).toBeLessThan(100);
+  // Well under the hold: each write waits for the lending transaction's budget and statements of its own
+  // (13-67 ms on a 2-core machine at load 5, 116 ms at worst; before, the whole hold: 330-360 ms).
+  expect(longest).toBeLessThan(holdMs / 2);
   const [state] = await waitForStatus(store.db, [id], ["processed", "dead"]);
   expect(state).toMatchObject({ status: "processed", attempts: 1 });
   expect(await store.db.query("select status from orders where stripe_session_id = 'cs_hold'")).toEqual([{ status: "written" }]);
