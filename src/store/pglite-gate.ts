@@ -166,7 +166,9 @@ async function lendingTransaction({ acquire, release, waiting, open, budgetMs }:
       return await body();
     } finally {
       busy--;
-      lendIfDue();
+      // Not before the caller's continuation has run: a commit or a next statement it sends at once
+      // should not pay for a lend and a replay.
+      setImmediate(lendIfDue);
     }
   };
 
