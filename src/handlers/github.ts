@@ -21,7 +21,9 @@ export const githubHandlers = defineHandlers<EventPayloadMap>("github")
       })
       // A redelivery of the same push (same X-GitHub-Delivery) adds nothing.
       .onConflictDoNothing({ target: githubPushes.deliveryId })
-      .returning({ id: githubPushes.id });
+      // Not the serial id: a sequence does not roll back, so on the embedded store a transaction that lent
+      // the connection would see another id when it ran the insert again, and could not resume (pglite-gate.ts).
+      .returning({ deliveryId: githubPushes.deliveryId });
     if (inserted.length === 0) note("push already recorded");
   })
   .on("pull_request", async (event, { tx, event: meta }) => {

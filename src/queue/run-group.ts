@@ -38,16 +38,29 @@ export type GroupDeps = {
 
 type Ran = { job: Job; result: HandlerResult; timing: AttemptTiming };
 
+/** A failure that stands without running the job again: it timed out (its time is its own) or was released. */
+const settled = (result: HandlerResult) => result.kind === "failed" && (result.released || result.timedOut);
+
 /** A batch: one group transaction when all goes well, each job alone when not. Outcomes in the order of `jobs`. */
 export async function runGroup(deps: GroupDeps, jobs: readonly Job[]): Promise<JobOutcome[]> {
   const { db, instance } = deps;
   const run = async (job: Job, tx: LazyTx): Promise<Ran> => ({ job, ...(await deps.run(job, tx)) });
   const completions = (ok: Ran[]) => ok.map((r) => ({ job: r.job, note: (r.result as { note: string | null }).note, timing: r.timing }));
 
-  /** One job in its own transaction: complete with its writes, or roll back and say why. */
-  const runAlone = async (job: Job): Promise<JobOutcome> => {
-    const tx = lazyTransaction(db);
+  /**
+   * One job in its own transaction: complete with its writes, or roll back and say why. A transaction
+   * that lent the embedded store's connection and could not resume says nothing about the job: it runs
+   * once more, holding the connection (`hold`), so it cannot miss its turn again.
+   */
+  const runAlone = async (job: Job, hold = false): Promise<JobOutcome> => {
+    const tx = lazyTransaction(db, { hold });
+    const again = async () => {
+      await tx.rollback().catch(() => {});
+      deps.onAlone?.(job);
+      return runAlone(job, true);
+    };
     const ran = await run(job, tx);
+    if (tx.unresumable && !settled(ran.result)) return again();
     if (ran.result.kind === "ok") {
       try {
         const executor = tx.begun ? await tx.open() : db;
@@ -55,6 +68,7 @@ export async function runGroup(deps: GroupDeps, jobs: readonly Job[]): Promise<J
         if (tx.begun) await (completed ? (await tx.open()).commit() : tx.rollback());
         return completed ? { job, timing: ran.timing, kind: "processed", note: ran.result.note } : { job, timing: ran.timing, kind: "lost" };
       } catch (err) {
+        if (tx.unresumable) return again();
         await tx.rollback().catch(() => {});
         return { job, timing: ran.timing, kind: "failed", error: `completing failed: ${(err as Error).message}`, released: false, timedOut: false };
       }
@@ -93,7 +107,7 @@ export async function runGroup(deps: GroupDeps, jobs: readonly Job[]): Promise<J
   await tx.rollback().catch(() => {});
   return Promise.all(
     runs.map((r): JobOutcome | Promise<JobOutcome> => {
-      if (r.result.kind === "failed" && (r.result.released || r.result.timedOut)) return { job: r.job, timing: r.timing, ...r.result };
+      if (settled(r.result)) return { job: r.job, timing: r.timing, ...(r.result as HandlerFailure) };
       deps.onAlone?.(r.job);
       return runAlone(r.job);
     }),

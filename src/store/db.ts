@@ -22,7 +22,17 @@ export interface Executor {
 export interface Tx extends Executor {
   commit(): Promise<void>;
   rollback(): Promise<void>;
+  /** The embedded store lent the connection and could not resume (ResumeError): nothing of it can commit. */
+  readonly unresumable?: boolean;
 }
+
+/** Why an embedded-store transaction had to end: see pglite-gate.ts. Run its work again with `hold`. */
+export class ResumeError extends Error {
+  override name = "ResumeError";
+}
+
+/** hold: never lend the connection to waiting statements (the embedded store's; see pglite-gate.ts). */
+export type BeginOptions = { hold?: boolean };
 
 /** What another thread needs to open a connection of its own to the same store, named as this one is. */
 export type ThreadConnection = { url: string; applicationName: string };
@@ -36,7 +46,7 @@ export interface Database extends Executor {
    * liveness check counts the thread's sessions as this instance's.
    */
   readonly threadConnection: ThreadConnection | null;
-  begin(): Promise<Tx>;
+  begin(options?: BeginOptions): Promise<Tx>;
   /** Whether the database answers; for /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

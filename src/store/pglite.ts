@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { PgliteAssets } from "../runtime.ts";
 import { holdTransaction, type Database, type Executor } from "./db.ts";
+import { createGate } from "./pglite-gate.ts";
 import { unpackTemplate } from "./pglite-template.ts";
 import { schema } from "./schema.ts";
 
@@ -64,6 +65,10 @@ export async function openPglite({ dataDir, assets, gcHint }: PgliteOptions): Pr
   return wrapPglite(pg, gcHint);
 }
 
+// How long a transaction keeps the connection from statements waiting for it (pglite-gate.ts): ingest's
+// batches wait this long at most, behind a queue group whose handlers take longer.
+const lendAfterMs = 5;
+
 export function wrapPglite(pg: PGlite, gcHint?: () => void): Database {
   // Installed once on the instance, not passed with each query: PGlite merges a query's parsers into a copy
   // of its own (a hundred-odd entries) for every query, 8% of the embedded main thread under the bench (issue 9).
@@ -84,12 +89,15 @@ export function wrapPglite(pg: PGlite, gcHint?: () => void): Database {
       return rows;
     },
   });
+  const gate = createGate(lendAfterMs);
+  const direct = on(pg);
   return {
     kind: "embedded",
     orm: orm as never,
     threadConnection: null,
-    ...on(pg),
-    begin: () => holdTransaction<Transaction>((body) => pg.transaction(body), on),
+    query: (text, params) => gate.statement(() => direct.query(text, params)),
+    queryArrays: (text, params) => gate.statement(() => direct.queryArrays(text, params)),
+    begin: (options) => gate.begin(() => holdTransaction<Transaction>((body) => pg.transaction(body), on), options),
     ping: async () => !pg.closed && (await pg.query("select 1")).rows.length === 1,
     close: () => pg.close(),
   };

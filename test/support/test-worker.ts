@@ -15,6 +15,7 @@ type TestEvents = {
   sleeps: { ms: number };
   write_then_sleep: { sessionId: string; ms: number };
   whoami: { sessionId: string };
+  read_sleep_write: { sessionId: string; ms: number; volatile: boolean };
 };
 
 const testHandlers = defineHandlers<TestEvents>("test")
@@ -36,6 +37,12 @@ const testHandlers = defineHandlers<TestEvents>("test")
   .on("write_then_sleep", async (e, { tx }) => {
     await tx.insert(orders).values({ stripeSessionId: e.sessionId, status: "written" }).onConflictDoNothing();
     await new Promise<void>((r) => setTimeout(r, e.ms));
+  })
+  // Holds its transaction open across the sleep. A volatile read returns something else when run again.
+  .on("read_sleep_write", async (e, { tx }) => {
+    await tx.execute(e.volatile ? sql`select clock_timestamp()` : sql`select count(*) from orders where stripe_session_id = ${e.sessionId}`);
+    await new Promise<void>((r) => setTimeout(r, e.ms));
+    await tx.insert(orders).values({ stripeSessionId: e.sessionId, status: "written" });
   })
   // Records which server session ran the handler's queries: "pid application_name".
   .on("whoami", async (e, { tx }) => {
