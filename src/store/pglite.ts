@@ -66,8 +66,12 @@ export async function openPglite({ dataDir, assets, gcHint }: PgliteOptions): Pr
 }
 
 // How long a transaction keeps the connection from statements waiting for it (pglite-gate.ts): ingest's
-// batches wait this long at most, behind a queue group whose handlers take longer.
-const lendAfterMs = 5;
+// batches wait this long at most, behind a queue group whose handlers take longer. Measured on the bench's
+// embedded burst (issue 9): at 5 ms groups stepped aside 308 times a run, and replaying their statements
+// doubled the main thread's CPU per delivery (end to end 650 -> 370/s); at 15 ms 24 times, with the CPU
+// and the rate (547/s) near those of no lending. A handler that waits 300 ms inside its transaction held
+// ingest up 330-364 ms before, 13-67 ms with lending.
+const lendAfterMs = 15;
 
 export function wrapPglite(pg: PGlite, gcHint?: () => void): Database {
   // Installed once on the instance, not passed with each query: PGlite merges a query's parsers into a copy
