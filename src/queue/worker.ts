@@ -70,18 +70,6 @@ export function startWorker(port: Port, registry: Registry): void {
     post(result.kind === "ok" ? { type: "done", jobId: job.id, note: result.note } : { type: "failed", jobId: job.id, error: result.error });
   };
 
-  // Handlers that returned in the same turn are reported together: one message, not one per job.
-  let handled: string[] = [];
-  const reportHandled = (jobId: string) => {
-    if (handled.length === 0) {
-      queueMicrotask(() => {
-        post({ type: "handled", jobIds: handled });
-        handled = [];
-      });
-    }
-    handled.push(jobId);
-  };
-
   /** PostgreSQL: the whole batch on this thread's own connection. */
   const runBatch = async (own: Database, jobs: Job[]) => {
     const onTx = (tx: LazyTx): Query => async (sql, params, method) => ({ rows: await tx.query(sql, params, method === "all" ? "arrays" : "objects") });
@@ -92,7 +80,8 @@ export function startWorker(port: Port, registry: Registry): void {
         run: async (job, tx) => {
           const startedAt = new Date();
           const result = await handle(job, onTx(tx));
-          reportHandled(job.id);
+          // Handlers that return in the same turn reach the pool in one postMessage (the outbox).
+          post({ type: "handled", jobIds: [job.id] });
           return { result, timing: { worker: instance, startedAt, durationMs: Date.now() - startedAt.getTime() } };
         },
         onAlone: (job) => post({ type: "alone", jobId: job.id }),
