@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createEventWriter, writeBatch, type NewEvent } from "../../src/store/events.ts";
+import { createEventWriter, insertSql, writeBatch, type NewEvent } from "../../src/store/events.ts";
 import { createTestStore, storeKinds, type TestStore } from "../support/stores.ts";
 
 const event = (eventId: string, payloadJson = `{"id":"${eventId}","object":"event","type":"x"}`): NewEvent => ({
@@ -121,6 +121,19 @@ for (const kind of storeKinds) {
         "select count(*)::int as n, max(duplicate_count) as d from webhook_events where event_id = 'evt_race'",
       );
       expect(row).toEqual({ n: 1, d: 99 });
+    });
+
+    // Regression (issue 9, pg_stat_user_tables after the bench's burst: 258 sequential scans of
+    // hookport_events reading 2.2M rows, one per ingest batch). The ingest statement is prepared once per
+    // connection, often on a new store, and PostgreSQL keeps that plan as the table grows: it must look
+    // the batch's rows up by index whatever the table's size. PGlite plans every statement anew.
+    test.skipIf(kind !== "postgres")("the ingest statement looks events up by index on the connections that run it", async () => {
+      const batch = Array.from({ length: 64 }, (_, i) => event(`evt_plan_${i}`));
+      const params = batch.flatMap((e) => [e.source, e.eventId, e.eventType, e.payloadJson, null, null, "{}", 0, 1, null]);
+      const rows = await store.db.queryCommitted!<Record<string, string>>(`explain ${insertSql(64)}`, params);
+      const plan = rows.map((r) => Object.values(r)[0]).join("\n");
+      expect(plan).toContain("Update on hookport_events");
+      expect(plan).not.toMatch(/Seq Scan on hookport_events/);
     });
   });
 }
