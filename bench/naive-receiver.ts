@@ -3,6 +3,8 @@
 // that works on Bun's default crypto, and @octokit/webhooks-methods' verify), one INSERT per request into
 // a table with a primary key and a unique (source, event_id), the answer after the commit, no processing.
 // Run as its own process: DATABASE_URL, STRIPE_WEBHOOK_SECRET, GITHUB_WEBHOOK_SECRET; prints its port.
+// NAIVE_STORE=none skips the INSERT and answers `received` once verified: what this machine can do when a
+// receiver only answers verified deliveries, the ceiling of any receiver that also stores them (issue 9).
 import { verify } from "@octokit/webhooks-methods";
 import postgres from "postgres";
 import Stripe from "stripe";
@@ -24,7 +26,10 @@ await sql`create table if not exists naive_events (
 
 const answer = (status: number, body: object) => Response.json(body, { status });
 
+const storeNothing = process.env.NAIVE_STORE === "none";
+
 async function store(source: string, eventId: string, eventType: string, body: string): Promise<Response> {
+  if (storeNothing) return answer(200, { status: "received" });
   const inserted = await sql`insert into naive_events (source, event_id, event_type, payload)
                              values (${source}, ${eventId}, ${eventType}, ${body}::jsonb)
                              on conflict (source, event_id) do nothing returning id`;

@@ -84,7 +84,7 @@ async function main() {
   }
 
   const naive = opts.stores.includes("postgres") ? await benchNaive(rows) : null;
-  const limits = { httpPerSecond: ceiling.ackPerSecond, pgPerSecond: commit?.perSecond ?? null, naivePerSecond: naive?.burst.ackPerSecond ?? null };
+  const limits = { httpPerSecond: ceiling.ackPerSecond, pgPerSecond: commit?.perSecond ?? null, naivePerSecond: naive?.burst.ackPerSecond ?? null, verifyOnlyPerSecond: naive?.verifyOnly.ackPerSecond ?? null };
 
   const results: StoreResult[] = [];
   for (const kind of opts.stores) results.push(await benchStore(kind, rows));
@@ -101,7 +101,7 @@ async function main() {
     ...results.flatMap((r) => otherLines(r, opts.sustainSeconds)),
     `- binary: ${size.toFixed(1)} MiB (${opts.binary.replace(root, "")})`,
     ...(admin ? adminLines(admin) : ["- history page over 1,000,000 events: n/a (" + (opts.adminRuns > 0 ? "no PostgreSQL store in this run" : "skipped") + ")"]),
-    ...(naive ? [`- naive receiver: CPU ${fmt.num(naive.burst.cpu)}%, PostgreSQL CPU ${fmt.num(naive.burst.pgCpu)}% of one core during its burst`] : []),
+    ...(naive ? [naiveLine("naive receiver", naive.burst), naiveLine("naive receiver, verify only", naive.verifyOnly)] : []),
     ...(smoke ? [] : ["", "Targets (issue 9 first, then issue 5 and the contract):"]),
     renderTargets(targets(results, limits, admin, { smoke, failures, sustainSeconds: opts.sustainSeconds, sustainShare })),
     "",
@@ -117,11 +117,20 @@ async function main() {
  */
 async function benchNaive(rows: Row[]): Promise<NaiveResult> {
   say("naive receiver (PostgreSQL, one insert per request, no processing)…");
+  const stored = await driveNaive(rows, "store");
+  // The same receiver without its INSERT: how fast this machine answers verified deliveries at all. No
+  // receiver that also stores and handles them can go faster, so it bounds every ratio to the naive one.
+  say("naive receiver, verify only (no insert)…");
+  const verifyOnly = await driveNaive(rows, "none");
+  return { ...stored, verifyOnly: verifyOnly.burst };
+}
+
+async function driveNaive(rows: Row[], mode: "store" | "none"): Promise<Omit<NaiveResult, "verifyOnly">> {
   const store = await newStore("postgres");
   try {
     const url = store.env.DATABASE_URL!;
     const proc = Bun.spawn([process.execPath, new URL("./naive-receiver.ts", import.meta.url).pathname], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", DATABASE_URL: url, STRIPE_WEBHOOK_SECRET: benchSecrets.stripe, GITHUB_WEBHOOK_SECRET: benchSecrets.github },
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", DATABASE_URL: url, STRIPE_WEBHOOK_SECRET: benchSecrets.stripe, GITHUB_WEBHOOK_SECRET: benchSecrets.github, NAIVE_STORE: mode },
       stdout: "pipe",
       stderr: "inherit",
     });
@@ -141,6 +150,10 @@ async function benchNaive(rows: Row[]): Promise<NaiveResult> {
     } finally {
       cleanups.delete(stopNaive);
       await stopNaive();
+    }
+    if (mode === "none") {
+      rows.push({ run: "naive receiver, verify only: no insert (the ceiling of any receiver that also stores)", ...loadColumns(run) });
+      return { burst: run, check: null };
     }
     const stored = await adminQuery(url, "select source || '/' || event_id as key, count(*)::int as n from naive_events group by 1");
     const check = checkExactlyOnce(new Map(stored.map((r) => [r.key as string, Number(r.n)])), run.acked);
@@ -376,3 +389,9 @@ function say(line: string) {
   console.error(line);
 }
 
+
+/** CPU during a naive run, as shares of one core and per delivery: what hookport's own figures compare with. */
+function naiveLine(label: string, run: Driven): string {
+  const perDelivery = (percent: number) => `${fmt.num((percent / 100) * run.seconds * 1e6 / Math.max(run.requests, 1))} µs`;
+  return `- ${label}: CPU ${fmt.num(run.cpu)}%, PostgreSQL CPU ${fmt.num(run.pgCpu)}% of one core during its burst; per delivery ${perDelivery(run.cpu)} in the receiver, ${perDelivery(run.pgCpu)} in PostgreSQL`;
+}
