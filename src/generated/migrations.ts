@@ -73,5 +73,15 @@ export const migrations: Migration[] = [
     ],
     "folderMillis": 1796077215898,
     "hash": "09ac58050ebb866eec9cbb1c4560419fd7d3b05d44d8e76f23845b29619087a8"
+  },
+  {
+    "sql": [
+      "CREATE TABLE \"github_pull_request_actions\" (\n\t\"delivery_id\" text PRIMARY KEY NOT NULL,\n\t\"repository\" text NOT NULL,\n\t\"number\" integer NOT NULL,\n\t\"action\" text NOT NULL,\n\t\"at\" timestamp with time zone NOT NULL\n);\n",
+      "\nCREATE INDEX \"github_pull_request_actions_pr_idx\" ON \"github_pull_request_actions\" USING btree (\"repository\",\"number\",\"at\");",
+      "\n-- Issue 9: each pull request's history moves out of its row, one row per delivery, kept as it was.\nINSERT INTO \"github_pull_request_actions\" (\"delivery_id\", \"repository\", \"number\", \"action\", \"at\")\nSELECT a->>'deliveryId', p.\"repository\", p.\"number\", coalesce(a->>'action', ''), coalesce((a->>'at')::timestamptz, p.\"updated_at\")\n  FROM \"github_pull_requests\" p, jsonb_array_elements(p.\"actions\") a\n WHERE a->>'deliveryId' IS NOT NULL\nON CONFLICT (\"delivery_id\") DO NOTHING;",
+      "\nALTER TABLE \"github_pull_requests\" DROP COLUMN \"actions\";"
+    ],
+    "folderMillis": 1796097410685,
+    "hash": "89fa0b9842922a82998ef790cbc78e75c5882a865072ee3be5db5c82ecc3508e"
   }
 ];

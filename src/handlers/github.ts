@@ -1,7 +1,7 @@
 // HANDLE: built-in GitHub handlers: a log of pushes and a pull-request mirror with its action history.
 import type { EventPayloadMap } from "@octokit/webhooks-types";
 import { sql } from "drizzle-orm";
-import { githubPullRequests, githubPushes } from "../store/schema.ts";
+import { githubPullRequestActions, githubPullRequests, githubPushes } from "../store/schema.ts";
 import { defineHandlers } from "./registry.ts";
 
 export const githubHandlers = defineHandlers<EventPayloadMap>("github")
@@ -28,19 +28,11 @@ export const githubHandlers = defineHandlers<EventPayloadMap>("github")
   })
   .on("pull_request", async (event, { tx, event: meta }) => {
     const pr = event.pull_request;
-    const entry = { action: event.action, deliveryId: meta.eventId, at: pr.updated_at };
+    const repository = event.repository.full_name;
     const t = githubPullRequests;
     await tx
       .insert(t)
-      .values({
-        repository: event.repository.full_name,
-        number: pr.number,
-        title: pr.title,
-        state: pr.state,
-        merged: pr.merged ?? false,
-        actions: [entry],
-        updatedAt: new Date(pr.updated_at),
-      })
+      .values({ repository, number: pr.number, title: pr.title, state: pr.state, merged: pr.merged ?? false, updatedAt: new Date(pr.updated_at) })
       .onConflictDoUpdate({
         target: [t.repository, t.number],
         set: {
@@ -49,10 +41,11 @@ export const githubHandlers = defineHandlers<EventPayloadMap>("github")
           state: sql`case when excluded.updated_at >= ${t.updatedAt} then excluded.state else ${t.state} end`,
           merged: sql`case when excluded.updated_at >= ${t.updatedAt} then excluded.merged else ${t.merged} end`,
           updatedAt: sql`greatest(excluded.updated_at, ${t.updatedAt})`,
-          // Append once per delivery, kept in time order.
-          actions: sql`case when ${t.actions} @> jsonb_build_array(jsonb_build_object('deliveryId', ${meta.eventId}::text))
-            then ${t.actions}
-            else (select jsonb_agg(a order by a->>'at') from jsonb_array_elements(${t.actions} || excluded.actions) a) end`,
         },
       });
+    // The history: once per delivery (a redelivery adds nothing), read in the order of `at`.
+    await tx
+      .insert(githubPullRequestActions)
+      .values({ deliveryId: meta.eventId, repository, number: pr.number, action: event.action, at: new Date(pr.updated_at) })
+      .onConflictDoNothing({ target: githubPullRequestActions.deliveryId });
   });

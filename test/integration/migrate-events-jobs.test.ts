@@ -1,14 +1,11 @@
 // Issue 9: an install that holds events in the old shape (one webhook_events table, the event row as
 // its job) keeps every event, its status, counters, lease, attempts and body through the migration to
 // events + jobs, on both stores.
-import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, test } from "bun:test";
 import { migrations } from "../../src/generated/migrations.ts";
 import type { Database } from "../../src/store/db.ts";
 import { migrate } from "../../src/store/migrations.ts";
-import { wrapPglite } from "../../src/store/pglite.ts";
-import { openPostgres } from "../../src/store/postgres.ts";
-import { createTestDatabase, dropTestDatabase, storeKinds } from "../support/stores.ts";
+import { storeKinds, withUnmigratedStore } from "../support/stores.ts";
 
 // The migrations up to the one that split the table: the shape an existing install has today.
 const before = migrations.slice(0, 2);
@@ -36,29 +33,10 @@ async function seedOldShape(db: Database) {
   );
 }
 
-async function withOldStore(kind: "embedded" | "postgres", body: (db: Database) => Promise<void>) {
-  if (kind === "embedded") {
-    const db = wrapPglite(await PGlite.create());
-    try {
-      return await body(db);
-    } finally {
-      await db.close();
-    }
-  }
-  const url = await createTestDatabase();
-  const db = openPostgres({ url, applicationName: "hookport-test-migrate", maxConnections: 2 });
-  try {
-    return await body(db);
-  } finally {
-    await db.close();
-    await dropTestDatabase(url);
-  }
-}
-
 for (const kind of storeKinds) {
   describe(`moving events into events + jobs on the ${kind} store`, () => {
     test("every event keeps its status, counters, lease, attempts and body; new ids continue after the old", async () => {
-      await withOldStore(kind, async (db) => {
+      await withUnmigratedStore(kind, async (db) => {
         expect(await migrate(db, before)).toBe(2);
         await seedOldShape(db);
         const old = await db.query<Record<string, unknown>>(

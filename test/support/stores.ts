@@ -1,10 +1,11 @@
 // Runs the same test bodies on both stores (pg-boss test/pgliteTest.ts): the embedded store always,
 // PostgreSQL when TEST_DATABASE_URL is set. Each call gets a store of its own: an in-memory PGlite
 // unpacked from the build-time template, or a fresh database on the PostgreSQL server.
+import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import type { Database } from "../../src/store/db.ts";
 import { migrate } from "../../src/store/migrations.ts";
-import { openPglite } from "../../src/store/pglite.ts";
+import { openPglite, wrapPglite } from "../../src/store/pglite.ts";
 import { openPostgres } from "../../src/store/postgres.ts";
 import { loadPgliteAssets } from "../../src/runtime.ts";
 
@@ -64,3 +65,26 @@ export async function dropTestDatabase(url: string): Promise<void> {
   }
 }
 
+
+/**
+ * A store with no migration applied (PGlite without the template runs initdb: seconds), for tests that
+ * migrate part of the way, write rows in an older shape, then migrate the rest.
+ */
+export async function withUnmigratedStore(kind: StoreKind, body: (db: Database) => Promise<void>): Promise<void> {
+  if (kind === "embedded") {
+    const db = wrapPglite(await PGlite.create());
+    try {
+      return await body(db);
+    } finally {
+      await db.close();
+    }
+  }
+  const url = await createTestDatabase();
+  const db = openPostgres({ url, applicationName: "hookport-test-migrate", maxConnections: 2 });
+  try {
+    return await body(db);
+  } finally {
+    await db.close();
+    await dropTestDatabase(url);
+  }
+}
