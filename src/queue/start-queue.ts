@@ -73,7 +73,7 @@ export async function startQueue({ db, config, instance, log, metrics, entry }: 
 
   const runner = new Runner({
     free: () => pool.free,
-    claim: (limit) => claimDue(db, { instance, limit }),
+    claim: (limit) => claimDue(db, { instance, limit, flush: db.kind === "embedded" }),
     process: processBatch,
     reclaim: () => reclaimOrphans(db, instance, { leaseMs: config.handlerTimeoutMs * 2 + 30_000, maxAttempts: config.maxAttempts }),
     log,

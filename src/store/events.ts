@@ -44,7 +44,7 @@ const J = sqlNames(hookportJobs);
 // Its `event_id = any(…)` restates the join as a condition on the table alone: joined to a 64-row VALUES,
 // the planner hashed a scan of the whole table (a generic plan made on a new store keeps that for good,
 // and a custom one still chose it at 20k rows), so every batch read every event (issue 9: 2.2M rows
-// read in a 20,000-delivery burst, 12% of PostgreSQL's CPU). The array sends it through the index.
+// read in a 20,000-delivery burst, about a tenth of PostgreSQL's CPU). The array sends it through the index.
 // A row another writer committed while this statement ran is in neither: ON CONFLICT waited for it,
 // the snapshot predates it. Those few are counted by a second statement (`bumpSql`), which sees them.
 // Forwarding: `f` holds the event's destinations, comma-separated (names have no commas); each gets a

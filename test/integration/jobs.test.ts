@@ -60,5 +60,26 @@ for (const kind of storeKinds) {
       expect(await completeJobs(store.db, "worker", jobs.map((job) => ({ job, note: null, timing: timing() })))).toEqual([true]);
       expect(await version()).toEqual(before);
     });
+
+    // Issue 9: on PostgreSQL a claim commits without waiting for its WAL flush. That must hold for the
+    // claim's own transaction only: ingest on a connection that inherited it would answer 2xx for events
+    // not yet on disk.
+    test("a claim that does not wait for its flush turns synchronous_commit off for itself alone", async () => {
+      const [id] = await storeEvents(store.db, "stripe", [{ eventType: "x", payload: { n: 5 } }]);
+      const tx = await store.db.begin({ hold: true });
+      let inside: string | undefined;
+      try {
+        const jobs = await claimDue(tx, { instance: "quick", limit: 1000, flush: false });
+        expect(jobs.map((j) => j.id)).toEqual([id!]);
+        inside = (await tx.query<{ synchronous_commit: string }>("show synchronous_commit"))[0]?.synchronous_commit;
+      } finally {
+        await tx.commit();
+      }
+      expect(inside).toBe("off");
+      // Every connection of the pool, the one that ran the claim among them.
+      const after = await Promise.all(Array.from({ length: 10 }, () => store.db.query<{ synchronous_commit: string }>("show synchronous_commit")));
+      expect(after.map(([row]) => row!.synchronous_commit)).toEqual(Array(10).fill("on"));
+      await claimAll("cleanup");
+    });
   });
 }
