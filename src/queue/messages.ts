@@ -40,10 +40,10 @@ export type FromWorker =
   | { type: "done"; jobId: string; note: string | null }
   | { type: "failed"; jobId: string; error: string }
   /**
-   * These jobs' handlers have returned: their time limit stops, though their group may still be running
+   * This job's handler has returned: its time limit stops, though its group may still be running
    * others' (HANDLER_TIMEOUT_MS is each handler's own, as on the proxy path).
    */
-  | { type: "handled"; jobIds: string[] }
+  | { type: "handled"; jobId: string }
   /** A job of a failed group runs again alone: its time limit starts again. */
   | { type: "alone"; jobId: string }
   | { type: "batch-done"; outcomes: (Outcome & { jobId: string })[] };

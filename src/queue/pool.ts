@@ -157,12 +157,11 @@ export class WorkerPool {
           if (running?.via === "own") running.finish(outcome);
         }
         return;
-      case "handled":
-        for (const jobId of message.jobIds) {
-          const running = slot.running.get(jobId);
-          if (running) clearTimeout(running.timer);
-        }
+      case "handled": {
+        const running = slot.running.get(message.jobId);
+        if (running) clearTimeout(running.timer);
         return;
+      }
       case "alone": {
         // Timed out or released meanwhile when missing.
         const running = slot.running.get(message.jobId);

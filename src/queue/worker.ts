@@ -81,7 +81,7 @@ export function startWorker(port: Port, registry: Registry): void {
           const startedAt = new Date();
           const result = await handle(job, onTx(tx));
           // Handlers that return in the same turn reach the pool in one postMessage (the outbox).
-          post({ type: "handled", jobIds: [job.id] });
+          post({ type: "handled", jobId: job.id });
           return { result, timing: { worker: instance, startedAt, durationMs: Date.now() - startedAt.getTime() } };
         },
         onAlone: (job) => post({ type: "alone", jobId: job.id }),

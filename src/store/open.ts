@@ -10,5 +10,5 @@ export type StoreOptions = { databaseUrl: string | null; dataDir: string | null;
 export async function openStore({ databaseUrl, dataDir, applicationName, maxConnections }: StoreOptions): Promise<Database> {
   if (databaseUrl) return openPostgres({ url: databaseUrl, applicationName, maxConnections });
   if (dataDir !== null) mkdirSync(dataDir, { recursive: true });
-  return openPglite({ dataDir, assets: await loadPgliteAssets(), gcHint: collectGarbage });
+  return openPglite({ dataDir, assets: await loadPgliteAssets(), collectGarbage });
 }

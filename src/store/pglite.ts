@@ -28,28 +28,28 @@ const sharedBuffers = "16MB";
 // 80k objects live (issue 9: heapStats with and without a forced full collection); eden collections
 // (the hint before) do not reach garbage that lived through a batch. So a collection per 4 MB handed to or
 // read from PGlite, strings and bytes alike: about one a second under a burst, 15 ms each.
-const gcHintEveryBytes = 4 * 1024 * 1024;
+const collectEveryBytes = 4 * 1024 * 1024;
 
-function byteMeter(gcHint: (() => void) | undefined): (values: readonly unknown[]) => void {
+function byteMeter(collectGarbage: (() => void) | undefined): (values: readonly unknown[]) => void {
   let bytes = 0;
   return (values) => {
-    if (!gcHint) return;
+    if (!collectGarbage) return;
     for (const v of values) {
       if (typeof v === "string") bytes += v.length;
       else if (ArrayBuffer.isView(v)) bytes += v.byteLength;
     }
-    if (bytes > gcHintEveryBytes) {
+    if (bytes > collectEveryBytes) {
       bytes = 0;
-      gcHint();
+      collectGarbage();
     }
   };
 }
 
-/** gcHint: asks the runtime for a collection now and then (see byteMeter); tests leave it out. */
-export type PgliteOptions = { dataDir: string | null; assets: PgliteAssets; gcHint?: () => void };
+/** collectGarbage: a full collection of this thread's heap now and then (see byteMeter); tests leave it out. */
+export type PgliteOptions = { dataDir: string | null; assets: PgliteAssets; collectGarbage?: () => void };
 
 /** dataDir null: in memory (tests). A fresh directory is unpacked from the build-time template. */
-export async function openPglite({ dataDir, assets, gcHint }: PgliteOptions): Promise<Database> {
+export async function openPglite({ dataDir, assets, collectGarbage }: PgliteOptions): Promise<Database> {
   // On disk, unpack the template ourselves (see pglite-template.ts); in memory, PGlite must load it.
   if (dataDir !== null && !existsSync(join(dataDir, "PG_VERSION"))) await unpackTemplate(dataDir, assets.template);
   const pg = await PGlite.create({
@@ -61,8 +61,8 @@ export async function openPglite({ dataDir, assets, gcHint }: PgliteOptions): Pr
     startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`],
   });
   // Starting left garbage behind (the unpacked template, the wasm's setup): collected now, not with the first burst.
-  gcHint?.();
-  return wrapPglite(pg, gcHint);
+  collectGarbage?.();
+  return wrapPglite(pg, collectGarbage);
 }
 
 // How long a transaction keeps the connection from statements waiting for it (pglite-gate.ts): ingest's
@@ -73,12 +73,12 @@ export async function openPglite({ dataDir, assets, gcHint }: PgliteOptions): Pr
 // ingest up 330-364 ms before, 13-67 ms with lending.
 const lendAfterMs = 15;
 
-export function wrapPglite(pg: PGlite, gcHint?: () => void): Database {
+export function wrapPglite(pg: PGlite, collectGarbage?: () => void): Database {
   // Installed once on the instance, not passed with each query: PGlite merges a query's parsers into a copy
   // of its own (a hundred-odd entries) for every query, 8% of the embedded main thread under the bench (issue 9).
   Object.assign(pg.parsers, parsers);
   const orm = drizzle(pg, { schema });
-  const meter = byteMeter(gcHint);
+  const meter = byteMeter(collectGarbage);
   const on = (client: PGlite | Transaction): Executor => ({
     query: async (text, params = []) => {
       meter(params);
