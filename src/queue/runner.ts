@@ -14,10 +14,15 @@ export type RunnerDeps = {
   log: Logger;
   pollIntervalMs: number;
   reclaimIntervalMs: number;
+  /** After a claim that came back short, the next waits this long for more to gather (see wake). */
+  gatherMs: number;
 };
 
 export class Runner {
   private pumping = false;
+  /** When the last claim came back short, and the timer of a wake held back until gatherMs after it. */
+  private shortClaimAt = -Infinity;
+  private gathering: ReturnType<typeof setTimeout> | null = null;
   private again = false;
   private stopping = false;
   private inFlight = new Set<Promise<unknown>>();
@@ -38,6 +43,16 @@ export class Runner {
       this.again = true;
       return;
     }
+    // A steady stream would otherwise be claimed an event or two per wake, each batch paying for its own
+    // claim, group transaction and completion. A lone event is still claimed at once.
+    const wait = this.shortClaimAt + this.deps.gatherMs - performance.now();
+    if (wait > 0) {
+      this.gathering ??= setTimeout(() => {
+        this.gathering = null;
+        this.wake();
+      }, wait);
+      return;
+    }
     void this.pump();
   }
 
@@ -45,6 +60,7 @@ export class Runner {
   async stop(deadlineMs: number): Promise<number> {
     this.stopping = true;
     this.timers.forEach(clearInterval);
+    if (this.gathering) clearTimeout(this.gathering);
     const deadline = new Promise((r) => setTimeout(r, deadlineMs));
     await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
     return this.inFlight.size;
@@ -57,6 +73,7 @@ export class Runner {
 
   private async pump() {
     this.pumping = true;
+    let woken = false;
     try {
       do {
         this.again = false;
@@ -64,15 +81,21 @@ export class Runner {
         if (this.stopping || free <= 0) break;
         const jobs = await this.deps.claim(free);
         if (jobs.length > 0) this.track(jobs);
-        // A full claim means more may be due.
-        if (jobs.length === free) this.again = true;
-      } while (this.again && !this.stopping);
+        // A full claim means more may be due; after a short one, what woke us meanwhile gathers (wake).
+        if (jobs.length < free) {
+          this.shortClaimAt = performance.now();
+          woken = this.again;
+          break;
+        }
+        this.again = true;
+      } while (!this.stopping);
     } catch (err) {
       // The store is away; the poll tries again.
       this.deps.log.error("claim failed", { err });
     } finally {
       this.pumping = false;
     }
+    if (woken) this.wake();
   }
 
   private track(jobs: Job[]) {
