@@ -83,7 +83,8 @@ export class Runner {
         if (jobs.length > 0) this.track(jobs);
         // A full claim means more may be due; after a short one, what woke us meanwhile gathers (wake).
         if (jobs.length < free) {
-          this.shortClaimAt = performance.now();
+          // An empty claim says nothing of a stream (an idle poll): the next event is claimed at once.
+          if (jobs.length > 0) this.shortClaimAt = performance.now();
           woken = this.again;
           break;
         }

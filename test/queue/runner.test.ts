@@ -54,6 +54,18 @@ test("a lone event is claimed at once", async () => {
   expect(claim!.at - woken).toBeLessThan(gatherMs / 2);
 });
 
+test("an event stored right after an empty claim (an idle poll) is claimed at once", async () => {
+  const store = await start(0);
+  runner!.wake();
+  await Bun.sleep(2);
+  const woken = performance.now();
+  store.add(1);
+  await Bun.sleep(5);
+  const claim = store.claims.find((c) => c.took === 1);
+  expect(claim).toBeDefined();
+  expect(claim!.at - woken).toBeLessThan(gatherMs / 2);
+});
+
 test("events stored right after a short claim gather into one claim, gatherMs after it", async () => {
   const store = await start(0);
   await Bun.sleep(gatherMs * 2);
