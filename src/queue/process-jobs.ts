@@ -20,6 +20,25 @@ export type ProcessDeps = {
   retryBaseMs: number;
 };
 
+// A failure's record is written on this thread's connection after the batch. When the store went away
+// just then (prove: PostgreSQL stopped under load, one CI run in five), the job stayed processing until
+// its lease ran out (a minute and more), so it is written again until the store is back, for this long
+// at most; every write is fenced on the claim, so a late one changes nothing it should not.
+const recordRetryMs = 30_000;
+
+async function untilWritten<T>(write: () => Promise<T>, log: Logger): Promise<T> {
+  const until = performance.now() + recordRetryMs;
+  for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
+    try {
+      return await write();
+    } catch (err) {
+      if (performance.now() + delayMs > until) throw err;
+      log.warn("recording an outcome failed; trying again", { err: (err as Error).message, retryInMs: delayMs });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
 /** Outcomes since the last summary: what the periodic info line reports instead of a line per event. */
 type Tally = Record<"processed" | "failed" | "dead" | "released" | "lost", number>;
 const emptyTally = (): Tally => ({ processed: 0, failed: 0, dead: 0, released: 0, lost: 0 });
@@ -47,13 +66,13 @@ export function createJobProcessor(deps: ProcessDeps) {
       case "failed": {
         const log = jobLog(job);
         if (outcome.released) {
-          await releaseJob(db, instance, job, outcome.error, timing);
+          await untilWritten(() => releaseJob(db, instance, job, outcome.error, timing), log);
           tally.released++;
           log.info("event released", { status: "pending", reason: outcome.error });
           return;
         }
         const delayMs = backoffMs(job.attempt, deps.retryBaseMs);
-        const status = await failJob(db, instance, job, outcome.error, { ...timing, maxAttempts: deps.maxAttempts, delayMs });
+        const status = await untilWritten(() => failJob(db, instance, job, outcome.error, { ...timing, maxAttempts: deps.maxAttempts, delayMs }), log);
         deps.metrics?.handled.inc({ source: job.source, outcome: status });
         tally[status]++;
         const fields = { status, error: outcome.error.split("\n")[0], retryInMs: status === "failed" ? delayMs : undefined };

@@ -24,3 +24,22 @@ test("a processed event logs no line at info (issue 9: a line per event cost the
   expect(processor.takeTally()).toEqual({ processed: 2, failed: 1, dead: 0, released: 0, lost: 0 });
   expect(processor.takeTally()).toEqual({ processed: 0, failed: 0, dead: 0, released: 0, lost: 0 });
 });
+
+test("a failure whose record the store refused is written again once the store is back, not left processing until its lease ends", async () => {
+  const lines: { level: string; msg: string }[] = [];
+  const log = createLogger("info", (line) => lines.push(JSON.parse(line)));
+  const outcomes: JobOutcome[] = [{ job: job("1"), timing, kind: "failed", error: "boom", released: false, timedOut: false }];
+  let calls = 0;
+  const db = {
+    query: async <T,>() => {
+      if (++calls <= 2) throw new Error("the database system is shutting down");
+      return [{ outcome: "failed" }] as T[];
+    },
+    queryArrays: async () => [],
+  };
+  const processor = createJobProcessor({ db, runBatch: async () => outcomes, instance: "i", log, maxAttempts: 3, retryBaseMs: 10 });
+  await processor.processBatch(outcomes.map((o) => o.job));
+  expect(calls).toBe(3);
+  expect(processor.takeTally()).toEqual({ processed: 0, failed: 1, dead: 0, released: 0, lost: 0 });
+  expect(lines.filter((l) => l.msg === "recording an outcome failed; trying again")).toHaveLength(2);
+});
