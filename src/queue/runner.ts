@@ -88,7 +88,6 @@ export class Runner {
           woken = this.again;
           break;
         }
-        this.again = true;
       } while (!this.stopping);
     } catch (err) {
       // The store is away; the poll tries again.
