@@ -258,7 +258,7 @@ export type EventWriter = {
 };
 
 /** Group commit for ingest: concurrent writes share one writeBatch (see batcher.ts). */
-export function createEventWriter(db: Executor, options: { concurrency?: number; maxBatch?: number } = {}): EventWriter {
+export function createEventWriter(db: Executor, options: Parameters<typeof createBatcher>[1] = {}): EventWriter {
   const batcher = createBatcher(
     (events: NewEvent[]): Promise<(WriteOutcome | Promise<WriteOutcome>)[]> => {
       let inDoubt!: () => void;
