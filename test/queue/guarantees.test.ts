@@ -1,10 +1,12 @@
 // The queue's guarantees, on both stores, with real worker threads and real transactions.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { Queue } from "../../src/queue/start-queue.ts";
+import { silentLogger } from "../../src/log.ts";
+import { createMetrics } from "../../src/metrics.ts";
+import { startQueue, type Queue } from "../../src/queue/start-queue.ts";
 import { openPostgres } from "../../src/store/postgres.ts";
 import { requeueEvents, reclaimOrphans } from "../../src/store/jobs.ts";
 import { createTestStore, storeKinds, type TestStore } from "../support/stores.ts";
-import { eventStates, startTestQueue, storeEvents, waitForStatus } from "../support/queue.ts";
+import { eventStates, fastConfig, startTestQueue, storeEvents, testWorkerEntry, waitForStatus } from "../support/queue.ts";
 
 for (const kind of storeKinds) {
   describe(`queue on the ${kind} store`, () => {
@@ -36,6 +38,28 @@ for (const kind of storeKinds) {
         { attempt: 2, outcome: "processed" },
       ]);
     });
+
+    test("hookport_events_handled_total counts each finished attempt by source and outcome; hookport_events_backlog counts what is left", async () => {
+      const metrics = createMetrics();
+      queues.push(
+        await startQueue({ db: store.db, config: { ...fastConfig, maxAttempts: 2, retryBaseMs: 60_000 }, instance: "test:metrics", log: silentLogger, metrics, entry: testWorkerEntry }),
+      );
+      const ids = await storeEvents(store.db, "test", [
+        { eventType: "write", payload: { sessionId: "cs_metrics_1" } },
+        { eventType: "write", payload: { sessionId: "cs_metrics_2" } },
+        { eventType: "always_throws", payload: {} },
+      ]);
+      await waitForStatus(store.db, ids.slice(0, 2), ["processed"]);
+      await waitForStatus(store.db, ids.slice(2), ["failed"]);
+      const text = () => metrics.render();
+      expect(text()).toContain('hookport_events_handled_total{source="test",outcome="processed"} 2');
+      expect(text()).toContain('hookport_events_handled_total{source="test",outcome="failed"} 1');
+      // The gauge is counted every 5 s: the poison event waits a minute for its retry.
+      const deadline = Date.now() + 8_000;
+      while (!text().includes('hookport_events_backlog{status="failed"} 1') && Date.now() < deadline) await Bun.sleep(100);
+      expect(text()).toContain('hookport_events_backlog{status="failed"} 1');
+      expect(text()).toContain('hookport_events_backlog{status="pending"} 0');
+    }, 20_000);
 
     test("a handler that throws in a batch costs its neighbours nothing: each write lands once", async () => {
       await start();
