@@ -2,7 +2,7 @@
 // per destination, so each keeps its own concurrency and a paused one holds back nobody else; every
 // change after the claim is fenced on it, as the handler's are (jobs.ts).
 import type { Executor } from "./db.ts";
-import { attemptsInto, fence, leasesHeld } from "./jobs.ts";
+import { attemptsInto, claimJobs, fence, leasesHeld, orphanedJobs } from "./jobs.ts";
 import { sqlNames } from "./names.ts";
 import { hookportDestinations, hookportEvents, hookportJobs, webhookAttempts, type JobTarget } from "./schema.ts";
 
@@ -38,20 +38,8 @@ export const forwardTarget = (destination: string): JobTarget => `forward:${dest
  */
 export async function claimForward(db: Executor, { instance, destination, limit }: { instance: string; destination: string; limit: number }): Promise<ForwardJob[]> {
   const rows = await db.query<Omit<ForwardJob, "body" | "destination"> & { body: Uint8Array }>(
-    `with due as (
-       select ${J.webhookEventId} from ${J.table}
-        where ${J.target} = $3 and ${J.status} in ('pending', 'failed') and ${J.nextAttemptAt} <= now()
-          and not exists (select 1 from ${D.table} d where d.${D.name} = $4 and d.${D.paused})
-        order by ${J.nextAttemptAt}, ${J.webhookEventId}
-        limit $1
-        for update skip locked
-     ), claimed as (
-       update ${J.table} j
-          set ${J.status} = 'processing', ${J.attempts} = j.${J.attempts} + 1, ${J.lockedAt} = now(), ${J.lockedBy} = $2
-         from due where j.${J.webhookEventId} = due.${J.webhookEventId} and j.${J.target} = $3
-       returning j.${J.webhookEventId}, j.${J.attempts}
-     )
-     select c.${J.webhookEventId}::text as id, $3 as target, e.${E.source} as source, e.${E.eventId} as "eventId",
+    `${claimJobs(`${J.target} = $3 and not exists (select 1 from ${D.table} d where d.${D.name} = $4 and d.${D.paused})`)}
+     select c.${J.webhookEventId}::text as id, c.${J.target} as target, e.${E.source} as source, e.${E.eventId} as "eventId",
             e.${E.eventType} as "eventType", e.${E.body} as body, e.${E.headers} as headers, c.${J.attempts} as attempt
        from claimed c join ${E.table} e on e.${E.id} = c.${J.webhookEventId}
       order by c.${J.webhookEventId}`,
@@ -133,14 +121,7 @@ export async function failForward(
  */
 export async function reclaimForwardOrphans(db: Executor, instance: string, { leaseMs }: { leaseMs: number }): Promise<number> {
   const rows = await db.query(
-    `with orphans as (
-       select ${J.webhookEventId}, ${J.target}, ${J.lockedAt}, ${J.lockedBy} from ${J.table} w
-        where ${J.status} = 'processing' and ${J.target} like 'forward:%'
-          and (${J.lockedAt} < now() - $2::int * interval '1 millisecond'
-               or (${J.lockedBy} is distinct from $1
-                   and not exists (select 1 from pg_stat_activity a where a.application_name = w.${J.lockedBy})))
-        for update skip locked
-     ), r as (
+    `${orphanedJobs(`${J.target} like 'forward:%'`)}, r as (
        update ${J.table} j
           set ${J.status} = case when j.${J.retryUntil} is not null and now() >= j.${J.retryUntil} then 'dead' else 'failed' end,
               ${J.nextAttemptAt} = now(), ${J.lockedAt} = null, ${J.lockedBy} = null,

@@ -56,19 +56,7 @@ export const fence = (id: string, target: string, instance: string, attempt: str
  */
 export async function claimDue(db: Executor, { instance, limit, flush = true }: Claim): Promise<ClaimedJob[]> {
   return db.query<ClaimedJob>(
-    `with due as (
-       select ${J.webhookEventId}, ${J.target} from ${J.table}
-        where ${J.target} = 'handler' and ${J.status} in ('pending', 'failed') and ${J.nextAttemptAt} <= now()
-        ${flush ? "" : "and set_config('synchronous_commit', 'off', true) is not null"}
-        order by ${J.nextAttemptAt}, ${J.webhookEventId}
-        limit $1
-        for update skip locked
-     ), claimed as (
-       update ${J.table} j
-          set ${J.status} = 'processing', ${J.attempts} = j.${J.attempts} + 1, ${J.lockedAt} = now(), ${J.lockedBy} = $2
-         from due where j.${J.webhookEventId} = due.${J.webhookEventId} and j.${J.target} = due.${J.target}
-       returning j.${J.webhookEventId}, j.${J.target}, j.${J.attempts}
-     )
+    `${claimJobs(`${J.target} = 'handler'${flush ? "" : " and set_config('synchronous_commit', 'off', true) is not null"}`)}
      select c.${J.webhookEventId}::text as id, c.${J.target} as target, e.${E.source} as source, e.${E.eventId} as "eventId",
             e.${E.eventType} as "eventType", coalesce(e.${E.json}, convert_from(e.${E.body}, 'UTF8')) as "payloadJson", c.${J.attempts} as attempt
        from claimed c join ${E.table} e on e.${E.id} = c.${J.webhookEventId}
@@ -76,6 +64,25 @@ export async function claimDue(db: Executor, { instance, limit, flush = true }: 
     [limit, instance],
   );
 }
+
+/**
+ * The claim both kinds of job share, as `with due as (…), claimed as (…)`: up to $1 due jobs that match
+ * `where` (a condition on the jobs table), oldest due first, marked processing by instance $2 with the
+ * attempt counted now. `claimed` has each job's event id, target and attempt.
+ */
+export const claimJobs = (where: string) =>
+  `with due as (
+     select ${J.webhookEventId}, ${J.target} from ${J.table}
+      where ${where} and ${J.status} in ('pending', 'failed') and ${J.nextAttemptAt} <= now()
+      order by ${J.nextAttemptAt}, ${J.webhookEventId}
+      limit $1
+      for update skip locked
+   ), claimed as (
+     update ${J.table} j
+        set ${J.status} = 'processing', ${J.attempts} = j.${J.attempts} + 1, ${J.lockedAt} = now(), ${J.lockedBy} = $2
+       from due where j.${J.webhookEventId} = due.${J.webhookEventId} and j.${J.target} = due.${J.target}
+     returning j.${J.webhookEventId}, j.${J.target}, j.${J.attempts}
+   )`;
 
 export type Completion = { job: ClaimedJob; note: string | null; timing: AttemptTiming };
 
@@ -170,14 +177,7 @@ export async function releaseJob(db: Executor, instance: string, job: JobRef, re
  */
 export async function reclaimOrphans(db: Executor, instance: string, { leaseMs, maxAttempts }: { leaseMs: number; maxAttempts: number }): Promise<number> {
   const rows = await db.query(
-    `with orphans as (
-       select ${J.webhookEventId}, ${J.target}, ${J.lockedAt}, ${J.lockedBy} from ${J.table} w
-        where ${J.status} = 'processing' and ${J.target} = 'handler'
-          and (${J.lockedAt} < now() - $2::int * interval '1 millisecond'
-               or (${J.lockedBy} is distinct from $1
-                   and not exists (select 1 from pg_stat_activity a where a.application_name = w.${J.lockedBy})))
-        for update skip locked
-     ), r as (
+    `${orphanedJobs(`${J.target} = 'handler'`)}, r as (
        update ${J.table} j
           set ${J.status} = case when j.${J.attempts} - j.${J.attemptsBase} >= $3 then 'dead' else 'failed' end,
               ${J.nextAttemptAt} = now(), ${J.lockedAt} = null, ${J.lockedBy} = null,
@@ -193,6 +193,20 @@ export async function reclaimOrphans(db: Executor, instance: string, { leaseMs, 
   );
   return rows.length;
 }
+
+/**
+ * `with orphans as (…)`: the jobs matching `where` that are `processing` under an owner other than
+ * instance $1 that is gone (no session on the server carries its name), or under a lease older than $2 ms.
+ */
+export const orphanedJobs = (where: string) =>
+  `with orphans as (
+     select ${J.webhookEventId}, ${J.target}, ${J.lockedAt}, ${J.lockedBy} from ${J.table} w
+      where ${J.status} = 'processing' and ${where}
+        and (${J.lockedAt} < now() - $2::int * interval '1 millisecond'
+             or (${J.lockedBy} is distinct from $1
+                 and not exists (select 1 from pg_stat_activity a where a.application_name = w.${J.lockedBy})))
+      for update skip locked
+   )`;
 
 /** Handler jobs waiting for a worker, by status (pending, failed, processing), for the backlog gauge (events not yet processed). */
 export async function countBacklog(db: Executor): Promise<Record<"pending" | "failed" | "processing", number>> {
