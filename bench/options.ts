@@ -14,6 +14,7 @@ export const { values: args } = parseArgs({
     duplicates: { type: "string", default: "0.1" },
     "load-processes": { type: "string", default: "1" },
     "sustain-seconds": { type: "string" },
+    "sustain-rate": { type: "string" },
     stores: { type: "string", default: "postgres,embedded" },
     "database-url": { type: "string", default: process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres" },
     binary: { type: "string", default: join(root, "dist/hookport") },
@@ -35,6 +36,8 @@ if (args.help) {
   --duplicates F          share of byte-identical redeliveries (default 0.1)
   --load-processes N      load-generator processes (default 1)
   --sustain-seconds N     the run at 80% of the burst's end-to-end rate (default 60; smoke 0 = skipped)
+  --sustain-rate N        offer N deliveries/s in that run instead, the same for binaries compared in turn
+                          (its targets are then not judged)
   --stores LIST           postgres,embedded (default both)
   --database-url URL      a PostgreSQL server where this user may create databases (default BENCH_DATABASE_URL,
                           else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
@@ -57,6 +60,8 @@ export const opts = {
   duplicateShare: Number(args.duplicates),
   loadProcesses: int(args["load-processes"], 1),
   sustainSeconds: int(args["sustain-seconds"], smoke ? 0 : 60),
+  /** Deliveries/s offered in the sustained run; null: sustainShare of the burst's end to end. */
+  sustainRate: args["sustain-rate"] === undefined ? null : int(args["sustain-rate"], 0),
   stores: args.stores.split(",").map((s) => s.trim()).filter(Boolean) as StoreKind[],
   databaseUrl: args["database-url"],
   binary: args.binary,

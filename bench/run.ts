@@ -103,7 +103,7 @@ async function main() {
     ...(admin ? adminLines(admin) : ["- history page over 1,000,000 events: n/a (" + (opts.adminRuns > 0 ? "no PostgreSQL store in this run" : "skipped") + ")"]),
     ...(naive ? [naiveLine("naive receiver", naive.burst), naiveLine("naive receiver, verify only", naive.verifyOnly)] : []),
     ...(smoke ? [] : ["", "Targets (issue 9 first, then issue 5 and the contract):"]),
-    renderTargets(targets(results, limits, admin, { smoke, failures, sustainSeconds: opts.sustainSeconds, sustainShare })),
+    renderTargets(targets(results, limits, admin, { smoke, failures, sustainSeconds: opts.sustainSeconds, sustainShare: opts.sustainRate === null ? sustainShare : null })),
     "",
     `Whole bench: ${Math.round((performance.now() - started) / 1000)} s.`,
   ].join("\n");
@@ -225,9 +225,10 @@ async function benchStore(kind: StoreKind, rows: Row[]): Promise<StoreResult> {
     rows.push({ run: `hookport · ${label} · burst, each event also forwarded to one destination (end to end: handled and at the app)`, ...loadColumns(run), endToEnd: forwarded.perSecond, exactlyOnce: verdict(check) });
   });
 
-  const offered = endToEnd ? endToEnd.perSecond * sustainShare : 0;
+  const offered = opts.sustainRate ?? (endToEnd ? endToEnd.perSecond * sustainShare : 0);
   const sustain = opts.sustainSeconds > 0 && offered > 0;
-  say(`${label}: a trickle while idle${sustain ? `, then ${opts.sustainSeconds} s at ${sustainShare * 100}% of ${fmt.num(endToEnd!.perSecond)}/s end to end` : ""}…`);
+  const share = opts.sustainRate === null ? ` (${sustainShare * 100}% of ${fmt.num(endToEnd!.perSecond)}/s end to end)` : " (--sustain-rate)";
+  say(`${label}: a trickle while idle${sustain ? `, then ${opts.sustainSeconds} s at ${fmt.num(offered)}/s${share}` : ""}…`);
   const { idleWake, sustained } = await phase(async (store) => {
     const svc = await start(store, "sustained");
     const trickle = await drive(svc, { count: smoke ? 20 : 100, seed: 15, rate: smoke ? 100 : 50 });

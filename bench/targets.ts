@@ -70,7 +70,8 @@ export function targets(
   results: StoreResult[],
   limits: { httpPerSecond: number | null; pgPerSecond: number | null; naivePerSecond: number | null; verifyOnlyPerSecond: number | null },
   admin: AdminPage | null,
-  run: { smoke: boolean; failures: readonly string[]; sustainSeconds: number; sustainShare: number },
+  /** sustainShare null: the sustained run was offered a fixed rate (--sustain-rate), so it is not the target's. */
+  run: { smoke: boolean; failures: readonly string[]; sustainSeconds: number; sustainShare: number | null },
 ): Target[] {
   const { smoke, failures, sustainSeconds, sustainShare } = run;
   if (smoke) return [{ name: "smoke run: nothing lost or doubled, every request answered 2xx, every received event handled", value: failures.length ? "no" : "yes", held: failures.length === 0 }];
@@ -99,12 +100,13 @@ export function targets(
     const label = r.kind === "postgres" ? "PostgreSQL" : "embedded";
     if (r.sustained) {
       const { backlog, offered } = r.sustained;
+      const judged = sustainShare !== null;
       out.push({
-        name: `${label}: sustained ${sustainSeconds} s at ${sustainShare * 100}% of end to end: backlog growth ≤ 1% of offered`,
+        name: `${label}: sustained ${sustainSeconds} s at ${judged ? `${sustainShare * 100}% of end to end` : "the --sustain-rate"}: backlog growth ≤ 1% of offered`,
         value: `growth ${backlog.growthPerSecond.toFixed(1)} events/s (offered ${fmt.num(offered)}/s), max ${fmt.num(backlog.max)}`,
-        held: backlog.growthPerSecond <= 0.01 * offered,
+        held: judged ? backlog.growthPerSecond <= 0.01 * offered : null,
       });
-      out.push({ name: `${label}: sustained: p99 ≤ 50 ms`, value: fmt.ms(r.sustained.p99), held: r.sustained.p99 <= 50 });
+      out.push({ name: `${label}: sustained: p99 ≤ 50 ms`, value: fmt.ms(r.sustained.p99), held: judged ? r.sustained.p99 <= 50 : null });
     } else {
       out.push({ name: `${label}: sustained run`, value: r.endToEnd ? "skipped (--sustain-seconds 0)" : "skipped (no end-to-end rate)", held: null });
     }
@@ -127,7 +129,9 @@ export function targets(
   for (const r of results) {
     const label = r.kind === "postgres" ? "PostgreSQL" : "embedded";
     const peak = Math.max(r.burst.rssMiB, r.sustained?.rssMiB ?? 0);
-    out.push({ name: `${label}: peak RSS under load ≤ 250 MB`, value: `${fmt.num(peak)} MiB`, held: peak <= 250 });
+    // The target is in MB (10^6 bytes), the reading in MiB: 250 MB is 238.4 MiB.
+    const peakMB = (peak * 1024 * 1024) / 1e6;
+    out.push({ name: `${label}: peak RSS under load ≤ 250 MB`, value: `${fmt.num(peak)} MiB (${fmt.num(peakMB)} MB)`, held: peakMB <= 250 });
     out.push({
       name: `${label}: (contract) processed within 5 s of the ack while workers are free`,
       value: r.idleWake ? `max ${fmt.ms(r.idleWake.max)} over ${r.idleWake.events} events${r.idleWake.unprocessed ? `, ${r.idleWake.unprocessed} not processed` : ""}` : "n/a (admin API unreadable)",
