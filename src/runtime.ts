@@ -1,5 +1,6 @@
-// What differs between Bun and Deno (listening, the peer's address, embedded or read files, workers, the GC
-// hint), behind one small adapter per runtime, chosen once here at start; everything else is the same source.
+// What differs between Bun and Deno (listening, the peer's address, embedded or read files, workers), behind
+// one small adapter per runtime, chosen once here at start; everything else is the same source. The GC hint
+// is runtime/collect-garbage.ts, which worker threads load too.
 // The adapters load lazily: Bun's embeds files with import attributes Deno cannot parse.
 import packageJson from "../package.json" with { type: "json" };
 import { json } from "./http/errors.ts";
@@ -23,8 +24,6 @@ export type RuntimeAdapter = {
   adminStaticFiles: { htmx: string; css: string; js: string };
   /** The address of the peer that sent a request served by listen(); null otherwise (app.handle in tests). */
   peerAddress(request: Request): string | null;
-  /** A full collection of this thread's heap (about 15 ms on Bun, in the background on Deno), for the embedded store's garbage (store/pglite.ts). */
-  collectGarbage(): void;
   /** `onError` answers what escaped `fetch` (it is a bug): never the runtime's own error page. */
   listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string, maxBodyBytes: number, onError: (error: unknown) => Response): Listener;
   /** The handler worker's entry module, for `new Worker(entry, { type: "module" })`. */
@@ -34,7 +33,7 @@ export type RuntimeAdapter = {
 const adapter: RuntimeAdapter = "Deno" in globalThis ? (await import("./runtime/deno.ts")).deno : (await import("./runtime/bun.ts")).bun;
 
 export const runtimeName = adapter.name;
-export const { loadPgliteAssets, adminStaticFiles, collectGarbage, handlerWorkerEntry } = adapter;
+export const { loadPgliteAssets, adminStaticFiles, handlerWorkerEntry } = adapter;
 
 // The runtime knows the peer only of the request object it made; routableRequest may hand the app another one.
 const madeByRuntime = new WeakMap<Request, Request>();

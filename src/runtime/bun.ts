@@ -36,9 +36,6 @@ export const bun: RuntimeAdapter = {
     return null;
   },
 
-  // Synchronous and full: an eden collection (Bun.gc(false)) leaves the garbage that store/pglite.ts is after.
-  collectGarbage: () => Bun.gc(true),
-
   listen(fetch, port, hostname, maxBodyBytes, onError) {
     // hookport answers oversized bodies itself (JSON 413 and a log line, http/body.ts); Bun's own limit
     // only backstops bodies far beyond that, which it refuses with a bare 413. Without `development: false`

@@ -13,8 +13,6 @@ type DenoApi = {
   ): { addr: { port: number }; shutdown(): Promise<void> };
 };
 const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
-// bin/hookport-deno passes --v8-flags=--expose-gc; without it the hint is a no-op and V8 collects alone.
-const gc = (globalThis as { gc?: (options: { type: "major"; execution: "async" }) => unknown }).gc;
 
 const file = (path: string) => new URL(`../../${path}`, import.meta.url);
 const templateFile = file(".cache/pglite-template.tar.gz");
@@ -45,8 +43,6 @@ export const deno: RuntimeAdapter = {
   },
 
   peerAddress: (request) => peers.get(request) ?? null,
-
-  collectGarbage: () => void gc?.({ type: "major", execution: "async" }),
 
   // Deno.serve has no body-size limit of its own: http/body.ts stops reading past MAX_BODY_BYTES.
   listen(fetch, port, hostname, _maxBodyBytes, onError) {

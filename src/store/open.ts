@@ -1,6 +1,7 @@
 // STORE: picks the store from the configuration: PostgreSQL when DATABASE_URL is set, else PGlite in DATA_DIR.
 import { mkdirSync } from "node:fs";
-import { collectGarbage, loadPgliteAssets } from "../runtime.ts";
+import { loadPgliteAssets } from "../runtime.ts";
+import { collectGarbage } from "../runtime/collect-garbage.ts";
 import type { Database } from "./db.ts";
 import { openPglite } from "./pglite.ts";
 import { openPostgres } from "./postgres.ts";
