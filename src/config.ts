@@ -146,7 +146,8 @@ export function parseConfig(env: Env, file?: ConfigFile): ConfigResult {
     // smaller batches leave ingest more turns (bench: 2,227 vs 1,582 acked/s in a burst at 8 vs 16).
     // PostgreSQL runs batches side by side, and under a steady stream the jobs in flight are its limit: at
     // 2,350 deliveries/s offered for 60 s (two workers, bench/README.md) the backlog grew 103-372 events/s
-    // at 16, 36 at 24, 3-15 at 32, with 14% more handled a second in a burst; peak RSS 10-25 MiB more.
+    // at 16, 36 at 24, 3-15 at 32, with 14% more handled a second in a burst. The handler threads' heaps
+    // grew with it, hence their collection every 1,000 jobs (queue/worker.ts).
     workerConcurrency: int("WORKER_CONCURRENCY", databaseUrl ? 32 : 8, 1, 256, "jobs"),
     maxAttempts: int("MAX_ATTEMPTS", defaults.MAX_ATTEMPTS, 1, 100, "attempts"),
     maxBodyBytes: int("MAX_BODY_BYTES", defaults.MAX_BODY_BYTES, 1_024, 1_073_741_824, "bytes"),

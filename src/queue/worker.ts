@@ -19,8 +19,8 @@ type Query = (sql: string, params: unknown[], method: QueryMethod) => Promise<{ 
 // A handler thread's heap grew between full collections to about 700,000 objects and 60 MB at 1,000 jobs a
 // second (PostgreSQL, bench at 2,350 deliveries/s): the objects of batches that outlived an eden collection,
 // since a batch's jobs live until its transaction commits. Two such threads put the process over 250 MB.
-// A full collection every 1,000 jobs kept each heap at 11-14 MB: peak RSS 244-267 -> 210-211 MiB over the
-// sustained run, for 3-4% more CPU a delivery (bench/README.md). Only on PostgreSQL: on the embedded store a
+// A full collection every 1,000 jobs kept each heap at 11-14 MB: peak RSS 244-267 -> 210-217 MiB over the
+// sustained run, for 2-4% more CPU a delivery (bench/README.md). Only on PostgreSQL: on the embedded store a
 // worker's pause would hold up the one connection's group transaction (measured there at every 100 jobs).
 const collectEveryJobs = 1_000;
 
