@@ -6,6 +6,7 @@ import { drizzle } from "drizzle-orm/pg-proxy";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { dispatch, type Registry } from "../handlers/registry.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { collectEvery } from "../runtime/collect-garbage.ts";
 import type { Database, Orm } from "../store/db.ts";
 import { openPostgres } from "../store/postgres.ts";
 import { schema } from "../store/schema.ts";
@@ -22,7 +23,7 @@ type Query = (sql: string, params: unknown[], method: QueryMethod) => Promise<{ 
 // A full collection every 1,000 jobs kept each heap at 11-14 MB: peak RSS 244-267 -> 210-217 MiB over the
 // sustained run, for 2-4% more CPU a delivery (bench/README.md). Only on PostgreSQL: on the embedded store a
 // worker's pause would hold up the one connection's group transaction (measured there at every 100 jobs).
-const collectEveryJobs = 1_000;
+const collectEveryJobsDefault = 1_000;
 
 export type WorkerOptions = {
   /** A full collection of this thread's heap; without it, none is forced. */
@@ -31,14 +32,15 @@ export type WorkerOptions = {
   collectEveryJobs?: number;
 };
 
-export function startWorker(port: Port, registry: Registry, { collectGarbage, collectEveryJobs: collectEvery = collectEveryJobs }: WorkerOptions = {}): void {
+export function startWorker(port: Port, registry: Registry, { collectGarbage, collectEveryJobs = collectEveryJobsDefault }: WorkerOptions = {}): void {
   const post = outbox<FromWorker>((posted) => port.postMessage(posted));
   let log: Logger = createLogger("info");
   let kinds: Record<string, string> = {};
   let instance = "";
   let db: Database | null = null;
   let queryIds = 0;
-  let jobsSinceCollection = 0;
+  // In a later task: the outbox posts a batch's outcomes when its turn's microtasks are done, before the pause.
+  const jobsRun = collectGarbage ? collectEvery(collectEveryJobs, () => setTimeout(collectGarbage, 0)) : () => {};
   const pending = new Map<number, { resolve: (rows: unknown[]) => void; reject: (err: Error) => void }>();
   // Set by "release" (shutdown): handlers still running end as released, and none starts again.
   let released: HandlerResult | null = null;
@@ -116,11 +118,7 @@ export function startWorker(port: Port, registry: Registry, { collectGarbage, co
       })),
     );
     post({ type: "batch-done", outcomes: outcomes.map(({ job, ...outcome }) => ({ jobId: job.id, ...outcome })) });
-    if (collectGarbage && (jobsSinceCollection += jobs.length) >= collectEvery) {
-      jobsSinceCollection = 0;
-      // In a later task: the outbox posts the outcomes when this turn's microtasks are done, before the pause.
-      setTimeout(collectGarbage, 0);
-    }
+    jobsRun(jobs.length);
   };
 
   port.onmessage = ({ data }) => eachPosted(data, receive);

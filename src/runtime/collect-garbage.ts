@@ -7,3 +7,13 @@
 const v8gc = (globalThis as { gc?: (options: { type: "major"; execution: "async" }) => unknown }).gc;
 
 export const collectGarbage: () => void = "Bun" in globalThis ? () => Bun.gc(true) : () => void v8gc?.({ type: "major", execution: "async" });
+
+/** Calls `collect` each time the amounts passed in since its last call reach `every` (bytes, jobs…). */
+export function collectEvery(every: number, collect: () => void): (amount: number) => void {
+  let since = 0;
+  return (amount) => {
+    if ((since += amount) < every) return;
+    since = 0;
+    collect();
+  };
+}

@@ -5,6 +5,7 @@ import { drizzle } from "drizzle-orm/pglite";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { PgliteAssets } from "../runtime.ts";
+import { collectEvery } from "../runtime/collect-garbage.ts";
 import { holdTransaction, type Database, type Executor } from "./db.ts";
 import { createGate } from "./pglite-gate.ts";
 import { unpackTemplate } from "./pglite-template.ts";
@@ -31,17 +32,15 @@ const sharedBuffers = "16MB";
 const collectEveryBytes = 4 * 1024 * 1024;
 
 function byteMeter(collectGarbage: (() => void) | undefined): (values: readonly unknown[]) => void {
-  let bytes = 0;
+  if (!collectGarbage) return () => {};
+  const meter = collectEvery(collectEveryBytes, collectGarbage);
   return (values) => {
-    if (!collectGarbage) return;
+    let bytes = 0;
     for (const v of values) {
       if (typeof v === "string") bytes += v.length;
       else if (ArrayBuffer.isView(v)) bytes += v.byteLength;
     }
-    if (bytes > collectEveryBytes) {
-      bytes = 0;
-      collectGarbage();
-    }
+    meter(bytes);
   };
 }
 
