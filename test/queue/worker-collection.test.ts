@@ -20,12 +20,13 @@ describe.skipIf(!testDatabaseUrl)("a handler thread on PostgreSQL", () => {
     store = await createTestStore("postgres");
     const events: string[] = [];
     const received: FromWorker[] = [];
+    const batchesDone = () => received.filter((m) => m.type === "batch-done").length;
     const port = {
       onmessage: null as ((e: MessageEvent<Posted<ToWorker>>) => void) | null,
       postMessage: (posted: Posted<FromWorker>) => eachPosted(posted, (m) => received.push(m)),
     };
     startWorker(port, builtinHandlers, {
-      collectGarbage: () => events.push(`collected after ${received.filter((m) => m.type === "batch-done").length} batches`),
+      collectGarbage: () => events.push(`collected after ${batchesDone()} batches`),
       collectEveryJobs: 5,
     });
     const send = (message: ToWorker) => port.onmessage!({ data: message } as MessageEvent<Posted<ToWorker>>);
@@ -34,9 +35,9 @@ describe.skipIf(!testDatabaseUrl)("a handler thread on PostgreSQL", () => {
     // An event nobody handles still runs through the batch's transaction and completes.
     await storeEvents(store.db, "test", Array.from({ length: 12 }, () => ({ eventType: "unhandled", payload: {} })));
     const runBatch = async (size: number) => {
-      const done = received.filter((m) => m.type === "batch-done").length;
+      const done = batchesDone();
       send({ type: "run-batch", jobs: await claimDue(store.db, { instance, limit: size }) });
-      while (received.filter((m) => m.type === "batch-done").length === done) await Bun.sleep(5);
+      while (batchesDone() === done) await Bun.sleep(5);
       await Bun.sleep(20);
     };
 
