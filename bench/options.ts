@@ -22,6 +22,7 @@ export const { values: args } = parseArgs({
     "admin-runs": { type: "string" },
     profile: { type: "string" },
     env: { type: "string", multiple: true, default: [] },
+    "keep-logs": { type: "boolean", default: false },
     out: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -46,6 +47,7 @@ if (args.help) {
   --admin-runs N          requests per admin page measurement (default 7; 0 or smoke: skipped)
   --profile DIR           CPU-profile every hookport process (BUN_OPTIONS=--cpu-prof-md) into DIR
   --env NAME=VALUE        extra environment for every hookport process (repeatable), e.g. --env WORKERS=1
+  --keep-logs             keep hookport's logs of every run (else only when something failed)
   --out FILE              also write the report (markdown) to FILE
 
 Quick iteration on ingest speed: --stores postgres --sustain-seconds 0 --admin-runs 0`);
@@ -66,6 +68,7 @@ export const opts = {
   databaseUrl: args["database-url"],
   binary: args.binary,
   adminRuns: int(args["admin-runs"], smoke ? 0 : 7),
+  keepLogs: args["keep-logs"],
 };
 for (const s of opts.stores) if (s !== "postgres" && s !== "embedded") fail(`--stores: unknown store "${s}" (postgres, embedded)`);
 

@@ -51,14 +51,14 @@ if (failures.length > 0) {
   console.error(`\nbench FAILED:\n  - ${failures.join("\n  - ")}\n(service logs in ${workDir})`);
   process.exit(1);
 }
-// Info-level logs of a full run come to ~80 MB: kept only when something failed.
-rmSync(workDir, { recursive: true, force: true });
+// Info-level logs of a full run come to ~80 MB: kept only when something failed or --keep-logs.
+if (!opts.keepLogs) rmSync(workDir, { recursive: true, force: true });
 
 async function main() {
   await ensureBinary(say);
   const started = performance.now();
   const busy = loadAverage();
-  say(`hookport bench${smoke ? " (smoke)" : ""}: ${opts.requests} requests per run, ${opts.connections} connections, ${opts.duplicateShare * 100}% duplicates; logs in ${workDir} (kept if it fails)`);
+  say(`hookport bench${smoke ? " (smoke)" : ""}: ${opts.requests} requests per run, ${opts.connections} connections, ${opts.duplicateShare * 100}% duplicates; logs in ${workDir} (${opts.keepLogs ? "kept" : "kept if it fails"})`);
 
   say("limits: bare HTTP server…");
   const ceiling = await measureHttpCeiling({
