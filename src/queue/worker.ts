@@ -21,8 +21,9 @@ type Query = (sql: string, params: unknown[], method: QueryMethod) => Promise<{ 
 // second (PostgreSQL, bench at 2,350 deliveries/s): the objects of batches that outlived an eden collection,
 // since a batch's jobs live until its transaction commits. Two such threads put the process over 250 MB.
 // A full collection every 1,000 jobs kept each heap at 11-14 MB: peak RSS 244-267 -> 210-217 MiB over the
-// sustained run, for 2-4% more CPU a delivery (bench/README.md). Only on PostgreSQL: on the embedded store a
-// worker's pause would hold up the one connection's group transaction (measured there at every 100 jobs).
+// sustained run, for 2-4% more CPU a delivery (bench/README.md). On the embedded store a pause inside a job
+// would hold up the group transaction on the one connection (collecting every 100 jobs regardless: end to
+// end 497-585 against 629-655/s), so there it waits until none of this thread's jobs is in flight.
 const collectEveryJobsDefault = 1_000;
 
 export type WorkerOptions = {
@@ -41,6 +42,11 @@ export function startWorker(port: Port, registry: Registry, { collectGarbage, co
   let queryIds = 0;
   // In a later task: the outbox posts a batch's outcomes when its turn's microtasks are done, before the pause.
   const jobsRun = collectGarbage ? collectEvery(collectEveryJobs, () => setTimeout(collectGarbage, 0)) : () => {};
+  // The embedded store: a collection is owed after so many jobs and runs once none of this thread's jobs is
+  // in flight.
+  let proxiedInFlight = 0;
+  let collectionOwed = false;
+  const proxiedRun = collectGarbage ? collectEvery(collectEveryJobs, () => (collectionOwed = true)) : () => {};
   const pending = new Map<number, { resolve: (rows: unknown[]) => void; reject: (err: Error) => void }>();
   // Set by "release" (shutdown): handlers still running end as released, and none starts again.
   let released: HandlerResult | null = null;
@@ -86,6 +92,12 @@ export function startWorker(port: Port, registry: Registry, { collectGarbage, co
         }),
     );
     post(result.kind === "ok" ? { type: "done", jobId: job.id, note: result.note } : { type: "failed", jobId: job.id, error: result.error });
+    proxiedRun(1);
+    if (--proxiedInFlight === 0 && collectionOwed) {
+      collectionOwed = false;
+      // After this turn's outcomes have gone out; a job that came in meanwhile puts it off again.
+      setTimeout(() => (proxiedInFlight === 0 ? collectGarbage!() : (collectionOwed = true)), 0);
+    }
   };
 
   /** PostgreSQL: the whole batch on this thread's own connection. */
@@ -133,6 +145,7 @@ export function startWorker(port: Port, registry: Registry, { collectGarbage, co
         post({ type: "ready", handled: registry.flatMap((t) => t.types().map((type) => `${t.source}:${type}`)) });
         return;
       case "run":
+        proxiedInFlight++;
         void runProxied(data.job);
         return;
       case "run-batch":

@@ -27,9 +27,13 @@ const sharedBuffers = "16MB";
 // JSC counts PGlite's 128 MB wasm memory as heap, so it waits for the heap to grow far past that before a
 // full collection. Under the bench's burst the embedded store reached 420-510 MB resident, of which about
 // 80k objects live (issue 9: heapStats with and without a forced full collection); eden collections
-// (the hint before) do not reach garbage that lived through a batch. So a collection per 4 MB handed to or
-// read from PGlite, strings and bytes alike: about one a second under a burst, 15 ms each.
-const collectEveryBytes = 4 * 1024 * 1024;
+// (the hint before) do not reach garbage that lived through a batch. So a full collection per so many bytes
+// handed to or read from PGlite, strings and bytes alike. The main heap holds 7-20 MB between them, so one
+// is quick; what they free is native memory (strings' and buffers' contents in the allocator's arena, which
+// rose and fell by 60-100 MiB within seconds). Peak RSS over the embedded bench (burst, forwarded burst,
+// 30 s at 400/s; bench/README.md): every 4 MB 300-324 MiB, 1 MB 259-289, 256 KB 248-269 at the same rates,
+// 64 KB 240-264 with end to end down by a quarter.
+export const collectEveryBytes = 256 * 1024;
 
 function byteMeter(collectGarbage: (() => void) | undefined): (values: readonly unknown[]) => void {
   if (!collectGarbage) return () => {};

@@ -3,19 +3,19 @@
 // bytes, and before they counted for nothing.
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, test } from "bun:test";
-import { wrapPglite } from "../../src/store/pglite.ts";
+import { collectEveryBytes, wrapPglite } from "../../src/store/pglite.ts";
 
 describe("the embedded store's collection hints", () => {
-  test("count bytes as well as text, both ways, about one per 4 MB", async () => {
+  test("count bytes as well as text, both ways, one per collectEveryBytes", async () => {
     let hints = 0;
     const db = wrapPglite(await PGlite.create(), () => hints++);
     try {
-      const mb = 1024 * 1024;
-      // 6 MB of bytes in: one hint, at the fifth.
-      for (let i = 0; i < 6; i++) await db.query("select length($1::bytea) as n", [new Uint8Array(mb)]);
+      const half = collectEveryBytes / 2;
+      // Three halves of bytes in: one hint, at the second.
+      for (let i = 0; i < 3; i++) await db.query("select length($1::bytea) as n", [new Uint8Array(half)]);
       expect(hints).toBe(1);
-      // 4 MB of text read back: with the sixth, 5 MB since the hint, so a second one.
-      for (let i = 0; i < 4; i++) await db.query("select repeat('x', $1::int) as s", [mb]);
+      // Half of it as text read back: with the half left over, a second one.
+      await db.query("select repeat('x', $1::int) as s", [half]);
       expect(hints).toBe(2);
       // Small queries add up slowly: no hint for a few hundred bytes.
       await db.query("select 1 as one");

@@ -1,14 +1,80 @@
-// A handler thread forces a full collection every so many jobs it ran on its own connection (queue/worker.ts),
-// after the batch's outcomes have gone out. Run on this thread, with a port of our own, on real PostgreSQL.
+// A handler thread forces a full collection every so many jobs (queue/worker.ts): on PostgreSQL after the
+// batch's outcomes have gone out; on the embedded store only once none of its jobs is in flight, so the
+// pause never falls inside the group transaction that holds the one connection. Run on this thread, with a
+// port of our own; PostgreSQL's case on a real server.
 import { afterEach, describe, expect, test } from "bun:test";
 import { builtinHandlers } from "../../src/handlers/index.ts";
-import { eachPosted, type FromWorker, type Posted, type ToWorker } from "../../src/queue/messages.ts";
+import { defineHandlers } from "../../src/handlers/registry.ts";
+import { eachPosted, type FromWorker, type Job, type Posted, type ToWorker } from "../../src/queue/messages.ts";
 import { startWorker } from "../../src/queue/worker.ts";
 import { claimDue } from "../../src/store/jobs.ts";
 import { storeEvents } from "../support/queue.ts";
 import { createTestStore, testDatabaseUrl, type TestStore } from "../support/stores.ts";
 
 const instance = "test:collection";
+
+function inThreadWorker(options: { collectEveryJobs: number; registry?: Parameters<typeof startWorker>[1] }) {
+  const events: string[] = [];
+  const received: FromWorker[] = [];
+  const port = {
+    onmessage: null as ((e: MessageEvent<Posted<ToWorker>>) => void) | null,
+    postMessage: (posted: Posted<FromWorker>) => eachPosted(posted, (m) => received.push(m)),
+  };
+  startWorker(port, options.registry ?? builtinHandlers, {
+    collectGarbage: () => events.push(`collected after ${received.filter((m) => m.type === "done").length} done`),
+    collectEveryJobs: options.collectEveryJobs,
+  });
+  const send = (message: ToWorker) => port.onmessage!({ data: message } as MessageEvent<Posted<ToWorker>>);
+  return { events, received, send };
+}
+
+describe("a handler thread on the embedded store", () => {
+  let jobIds = 0;
+  const job = (eventType: string): Job => ({
+    id: String(++jobIds),
+    target: "handler",
+    source: "test",
+    eventId: `evt_${jobIds}`,
+    eventType,
+    payloadJson: "{}",
+    attempt: 1,
+  });
+
+  test("collects once every collectEveryJobs jobs, and only when none of its jobs is in flight", async () => {
+    // "slow" events wait until the test lets them go, as a handler inside its transaction would.
+    const waiting: (() => void)[] = [];
+    const registry = [defineHandlers<Record<string, unknown>>("test").on("slow", () => new Promise<void>((r) => waiting.push(r)))];
+    const { events, received, send } = inThreadWorker({ collectEveryJobs: 5, registry });
+    send({ type: "init", logLevel: "error", worker: "w1", instance, kinds: {}, store: null });
+    const done = () => received.filter((m) => m.type === "done").length;
+    const settle = () => Bun.sleep(20);
+
+    for (let i = 0; i < 3; i++) send({ type: "run", job: job("unhandled") });
+    await settle();
+    expect(done()).toBe(3);
+    expect(events).toEqual([]);
+
+    // The fifth job ends while a slow one is still in flight: the collection waits for it.
+    send({ type: "run", job: job("slow") });
+    for (let i = 0; i < 2; i++) send({ type: "run", job: job("unhandled") });
+    await settle();
+    expect(done()).toBe(5);
+    expect(events).toEqual([]);
+    waiting.shift()!();
+    await settle();
+    expect(events).toEqual(["collected after 6 done"]);
+
+    // Owed again five jobs on, while a slow one that came with them is in flight.
+    for (let i = 0; i < 5; i++) send({ type: "run", job: job("unhandled") });
+    send({ type: "run", job: job("slow") });
+    await settle();
+    expect(events).toEqual(["collected after 6 done"]);
+    waiting.shift()!();
+    await settle();
+    expect(events).toEqual(["collected after 6 done", "collected after 12 done"]);
+    send({ type: "release", reason: "test over" });
+  });
+});
 
 describe.skipIf(!testDatabaseUrl)("a handler thread on PostgreSQL", () => {
   let store: TestStore;
