@@ -5,7 +5,7 @@ import { drizzle } from "drizzle-orm/pglite";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { PgliteAssets } from "../runtime.ts";
-import { collectEvery } from "../runtime/collect-garbage.ts";
+import { collectEvery, type PgliteCollection } from "../runtime/collect-garbage.ts";
 import { holdTransaction, type Database, type Executor } from "./db.ts";
 import { createGate } from "./pglite-gate.ts";
 import { unpackTemplate } from "./pglite-template.ts";
@@ -28,16 +28,10 @@ const sharedBuffers = "16MB";
 // full collection. Under the bench's burst the embedded store reached 420-510 MB resident, of which about
 // 80k objects live (issue 9: heapStats with and without a forced full collection); eden collections
 // (the hint before) do not reach garbage that lived through a batch. So a full collection per so many bytes
-// handed to or read from PGlite, strings and bytes alike. The main heap holds 7-20 MB between them, so one
-// is quick; what they free is native memory (strings' and buffers' contents in the allocator's arena, which
-// rose and fell by 60-100 MiB within seconds). Peak RSS over the embedded bench (burst, forwarded burst,
-// 30 s at 400/s; bench/README.md): every 4 MB 300-324 MiB, 1 MB 259-289, 256 KB 248-269 at the same rates,
-// 64 KB 240-264 with end to end down by a quarter.
-export const collectEveryBytes = 256 * 1024;
-
-function byteMeter(collectGarbage: (() => void) | undefined): (values: readonly unknown[]) => void {
-  if (!collectGarbage) return () => {};
-  const meter = collectEvery(collectEveryBytes, collectGarbage);
+// handed to or read from PGlite, strings and bytes alike; how many is the runtime's (runtime/collect-garbage.ts).
+function byteMeter(collection: PgliteCollection | undefined): (values: readonly unknown[]) => void {
+  if (!collection) return () => {};
+  const meter = collectEvery(collection.everyBytes, collection.collect);
   return (values) => {
     let bytes = 0;
     for (const v of values) {
@@ -48,11 +42,11 @@ function byteMeter(collectGarbage: (() => void) | undefined): (values: readonly 
   };
 }
 
-/** collectGarbage: a full collection of this thread's heap now and then (see byteMeter); tests leave it out. */
-export type PgliteOptions = { dataDir: string | null; assets: PgliteAssets; collectGarbage?: () => void };
+/** collection: a full collection of this thread's heap now and then (see byteMeter); tests leave it out. */
+export type PgliteOptions = { dataDir: string | null; assets: PgliteAssets; collection?: PgliteCollection };
 
 /** dataDir null: in memory (tests). A fresh directory is unpacked from the build-time template. */
-export async function openPglite({ dataDir, assets, collectGarbage }: PgliteOptions): Promise<Database> {
+export async function openPglite({ dataDir, assets, collection }: PgliteOptions): Promise<Database> {
   // On disk, unpack the template ourselves (see pglite-template.ts); in memory, PGlite must load it.
   if (dataDir !== null && !existsSync(join(dataDir, "PG_VERSION"))) await unpackTemplate(dataDir, assets.template);
   const pg = await PGlite.create({
@@ -64,8 +58,8 @@ export async function openPglite({ dataDir, assets, collectGarbage }: PgliteOpti
     startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`],
   });
   // Starting left garbage behind (the unpacked template, the wasm's setup): collected now, not with the first burst.
-  collectGarbage?.();
-  return wrapPglite(pg, collectGarbage);
+  collection?.collect();
+  return wrapPglite(pg, collection);
 }
 
 // How long a transaction keeps the connection from statements waiting for it (pglite-gate.ts): ingest's
@@ -76,12 +70,12 @@ export async function openPglite({ dataDir, assets, collectGarbage }: PgliteOpti
 // ingest up 330-364 ms before, 13-67 ms with lending.
 const lendAfterMs = 15;
 
-export function wrapPglite(pg: PGlite, collectGarbage?: () => void): Database {
+export function wrapPglite(pg: PGlite, collection?: PgliteCollection): Database {
   // Installed once on the instance, not passed with each query: PGlite merges a query's parsers into a copy
   // of its own (a hundred-odd entries) for every query, 8% of the embedded main thread under the bench (issue 9).
   Object.assign(pg.parsers, parsers);
   const orm = drizzle(pg, { schema });
-  const meter = byteMeter(collectGarbage);
+  const meter = byteMeter(collection);
   const on = (client: PGlite | Transaction): Executor => ({
     query: async (text, params = []) => {
       meter(params);

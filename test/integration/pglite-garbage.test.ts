@@ -3,14 +3,15 @@
 // bytes, and before they counted for nothing.
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, test } from "bun:test";
-import { collectEveryBytes, wrapPglite } from "../../src/store/pglite.ts";
+import { wrapPglite } from "../../src/store/pglite.ts";
 
 describe("the embedded store's collection hints", () => {
-  test("count bytes as well as text, both ways, one per collectEveryBytes", async () => {
+  test("count bytes as well as text, both ways, one per everyBytes", async () => {
     let hints = 0;
-    const db = wrapPglite(await PGlite.create(), () => hints++);
+    const everyBytes = 256 * 1024;
+    const db = wrapPglite(await PGlite.create(), { collect: () => hints++, everyBytes });
     try {
-      const half = collectEveryBytes / 2;
+      const half = everyBytes / 2;
       // Three halves of bytes in: one hint, at the second.
       for (let i = 0; i < 3; i++) await db.query("select length($1::bytea) as n", [new Uint8Array(half)]);
       expect(hints).toBe(1);
