@@ -40,13 +40,17 @@ export function startWorker(port: Port, registry: Registry, { collectGarbage, co
   let instance = "";
   let db: Database | null = null;
   let queryIds = 0;
-  // In a later task: the outbox posts a batch's outcomes when its turn's microtasks are done, before the pause.
-  const jobsRun = collectGarbage ? collectEvery(collectEveryJobs, () => setTimeout(collectGarbage, 0)) : () => {};
-  // The embedded store: a collection is owed after so many jobs and runs once none of this thread's jobs is
-  // in flight.
-  let proxiedInFlight = 0;
+  // A collection is owed after so many jobs, on either store.
   let collectionOwed = false;
-  const proxiedRun = collectGarbage ? collectEvery(collectEveryJobs, () => (collectionOwed = true)) : () => {};
+  const jobsRun = collectGarbage ? collectEvery(collectEveryJobs, () => (collectionOwed = true)) : () => {};
+  /** Runs an owed collection in a later task, so the outcomes just posted go out before the pause; if `may`
+   *  then says no, it stays owed. */
+  const collectOwed = (may: () => boolean = () => true) => {
+    if (!collectionOwed) return;
+    collectionOwed = false;
+    setTimeout(() => (may() ? collectGarbage!() : (collectionOwed = true)), 0);
+  };
+  let proxiedInFlight = 0;
   const pending = new Map<number, { resolve: (rows: unknown[]) => void; reject: (err: Error) => void }>();
   // Set by "release" (shutdown): handlers still running end as released, and none starts again.
   let released: HandlerResult | null = null;
@@ -92,12 +96,9 @@ export function startWorker(port: Port, registry: Registry, { collectGarbage, co
         }),
     );
     post(result.kind === "ok" ? { type: "done", jobId: job.id, note: result.note } : { type: "failed", jobId: job.id, error: result.error });
-    proxiedRun(1);
-    if (--proxiedInFlight === 0 && collectionOwed) {
-      collectionOwed = false;
-      // After this turn's outcomes have gone out; a job that came in meanwhile puts it off again.
-      setTimeout(() => (proxiedInFlight === 0 ? collectGarbage!() : (collectionOwed = true)), 0);
-    }
+    jobsRun(1);
+    // Only with none of this thread's jobs in flight: a job that came in meanwhile puts it off again.
+    if (--proxiedInFlight === 0) collectOwed(() => proxiedInFlight === 0);
   };
 
   /** PostgreSQL: the whole batch on this thread's own connection. */
@@ -131,6 +132,7 @@ export function startWorker(port: Port, registry: Registry, { collectGarbage, co
     );
     post({ type: "batch-done", outcomes: outcomes.map(({ job, ...outcome }) => ({ jobId: job.id, ...outcome })) });
     jobsRun(jobs.length);
+    collectOwed();
   };
 
   port.onmessage = ({ data }) => eachPosted(data, receive);

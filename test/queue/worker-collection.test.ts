@@ -13,15 +13,17 @@ import { createTestStore, testDatabaseUrl, type TestStore } from "../support/sto
 
 const instance = "test:collection";
 
-function inThreadWorker(options: { collectEveryJobs: number; registry?: Parameters<typeof startWorker>[1] }) {
+/** A worker on this thread; each collection is recorded as `collected after <count> <counted>s`, counting messages. */
+function inThreadWorker(options: { collectEveryJobs: number; counted: "done" | "batch-done"; registry?: Parameters<typeof startWorker>[1] }) {
   const events: string[] = [];
   const received: FromWorker[] = [];
   const port = {
     onmessage: null as ((e: MessageEvent<Posted<ToWorker>>) => void) | null,
     postMessage: (posted: Posted<FromWorker>) => eachPosted(posted, (m) => received.push(m)),
   };
+  const label = options.counted === "done" ? "done" : "batches";
   startWorker(port, options.registry ?? builtinHandlers, {
-    collectGarbage: () => events.push(`collected after ${received.filter((m) => m.type === "done").length} done`),
+    collectGarbage: () => events.push(`collected after ${received.filter((m) => m.type === options.counted).length} ${label}`),
     collectEveryJobs: options.collectEveryJobs,
   });
   const send = (message: ToWorker) => port.onmessage!({ data: message } as MessageEvent<Posted<ToWorker>>);
@@ -44,7 +46,7 @@ describe("a handler thread on the embedded store", () => {
     // "slow" events wait until the test lets them go, as a handler inside its transaction would.
     const waiting: (() => void)[] = [];
     const registry = [defineHandlers<Record<string, unknown>>("test").on("slow", () => new Promise<void>((r) => waiting.push(r)))];
-    const { events, received, send } = inThreadWorker({ collectEveryJobs: 5, registry });
+    const { events, received, send } = inThreadWorker({ collectEveryJobs: 5, counted: "done", registry });
     send({ type: "init", logLevel: "error", worker: "w1", instance, kinds: {}, store: null });
     const done = () => received.filter((m) => m.type === "done").length;
     const settle = () => Bun.sleep(20);
@@ -84,18 +86,8 @@ describe.skipIf(!testDatabaseUrl)("a handler thread on PostgreSQL", () => {
 
   test("collects its garbage once every collectEveryJobs jobs, after posting the batch's outcomes", async () => {
     store = await createTestStore("postgres");
-    const events: string[] = [];
-    const received: FromWorker[] = [];
+    const { events, received, send } = inThreadWorker({ collectEveryJobs: 5, counted: "batch-done" });
     const batchesDone = () => received.filter((m) => m.type === "batch-done").length;
-    const port = {
-      onmessage: null as ((e: MessageEvent<Posted<ToWorker>>) => void) | null,
-      postMessage: (posted: Posted<FromWorker>) => eachPosted(posted, (m) => received.push(m)),
-    };
-    startWorker(port, builtinHandlers, {
-      collectGarbage: () => events.push(`collected after ${batchesDone()} batches`),
-      collectEveryJobs: 5,
-    });
-    const send = (message: ToWorker) => port.onmessage!({ data: message } as MessageEvent<Posted<ToWorker>>);
     send({ type: "init", logLevel: "error", worker: "w1", instance, kinds: {}, store: { url: store.url!, applicationName: instance, maxConnections: 1 } });
 
     // An event nobody handles still runs through the batch's transaction and completes.
