@@ -143,7 +143,7 @@ export function startWorker(port: Port, registry: Registry, { collectGarbage, co
         log = createLogger(data.logLevel).child({ worker: data.worker });
         kinds = data.kinds;
         instance = data.instance;
-        if (data.store) db = openPostgres({ url: data.store.url, applicationName: data.store.applicationName, maxConnections: data.store.maxConnections });
+        if (data.store) db = openPostgres({ url: data.store.url, applicationName: data.store.applicationName, maxConnections: data.store.maxConnections, plans: "cached" });
         post({ type: "ready", handled: registry.flatMap((t) => t.types().map((type) => `${t.source}:${type}`)) });
         return;
       case "run":

@@ -15,8 +15,6 @@ export function reconnectDelaySeconds(retries: number): number {
   return Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2);
 }
 
-export type PostgresOptions = { url: string; applicationName: string; maxConnections: number };
-
 const options = (applicationName: string) =>
   ({
     prepare: true,
@@ -28,8 +26,25 @@ const options = (applicationName: string) =>
     connection: { application_name: applicationName },
   }) satisfies postgres.Options<{}>;
 
-export function openPostgres({ url, applicationName, maxConnections }: PostgresOptions): Database {
-  const sql = postgres(url, { max: maxConnections, ...options(applicationName) });
+/**
+ * plans: whether this pool's statements are planned for the tables as they are each time they run
+ * ("each-run"), or once per connection ("cached", PostgreSQL's own choice). PostgreSQL keeps a prepared
+ * statement's generic plan once its first five runs made it look cheap, until an ANALYZE. On a new store the
+ * queue's statements settled on plans that fetch every `processing` job and match it against the batch, and
+ * kept them while the jobs table grew by thousands a second with no ANALYZE for a minute at best
+ * (autovacuum's naptime; never where autovacuum is off). Issue 9: the forwarder's completion averaged 1.4–2.1
+ * ms a statement through the bench's forwarded burst, 0.15–0.20 ms planned each run, and that burst's end to
+ * end rose about a fifth. The main thread's pool runs the claims, the forwarder and the admin (whose filters
+ * also want plans for the values asked), a statement per batch or page: "each-run". A handler thread's
+ * connection runs the handlers' statements, one or two an event, where planning each run cost 100–200 µs of
+ * CPU a delivery: "cached". Ingest's lanes keep theirs too (committedQueries).
+ */
+export type PostgresOptions = { url: string; applicationName: string; maxConnections: number; plans?: "each-run" | "cached" };
+
+export function openPostgres({ url, applicationName, maxConnections, plans = "each-run" }: PostgresOptions): Database {
+  const base = options(applicationName);
+  const connection = plans === "each-run" ? { ...base.connection, plan_cache_mode: "force_custom_plan" } : base.connection;
+  const sql = postgres(url, { max: maxConnections, ...base, connection });
   const committed = committedQueries(url, applicationName, sql);
   // drizzle() sets date parsers to pass PostgreSQL text through; our raw queries see the same.
   const orm = drizzle(sql, { schema });
