@@ -33,9 +33,10 @@ describe.skipIf(!testDatabaseUrl)("query plans on PostgreSQL", () => {
    * names the job's event id].
    */
   const planOf = async (like: string, args: string) => {
+    // postgres.js names its statements with random letters and digits: quoted, one may start with a digit.
     const [prepared] = await store.db.query<{ name: string }>("select name from pg_prepared_statements where statement like $1", [like]);
     expect(prepared).toBeDefined();
-    const [row] = await store.db.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(`explain (format json) execute ${prepared!.name}(${args})`);
+    const [row] = await store.db.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(`explain (format json) execute "${prepared!.name}"(${args})`);
     return nodes(row!["QUERY PLAN"][0].Plan)
       .filter((n) => n["Relation Name"] === "hookport_jobs" && n["Node Type"].endsWith("Scan"))
       .map((n) => [n["Node Type"], n["Index Cond"]?.includes("webhook_event_id") ?? false]);
