@@ -37,7 +37,8 @@ const options = (applicationName: string) =>
  * end rose about a fifth. The main thread's pool runs the claims, the forwarder and the admin (whose filters
  * also want plans for the values asked), a statement per batch or page: "each-run". A handler thread's
  * connection runs the handlers' statements, one or two an event, where planning each run cost 100–200 µs of
- * CPU a delivery: "cached". Ingest's lanes keep theirs too (committedQueries).
+ * CPU a delivery: "cached". That leaves its batch's completion open to the same stale plan; in the bench it
+ * cost the same either way (bench/README.md). Ingest's lanes keep theirs too (committedQueries).
  */
 export type PostgresOptions = { url: string; applicationName: string; maxConnections: number; plans?: "each-run" | "cached" };
 
