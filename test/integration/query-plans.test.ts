@@ -12,7 +12,7 @@ import { claimDue, completeJobs } from "../../src/store/jobs.ts";
 import { storeEvents } from "../support/queue.ts";
 import { createTestStore, testDatabaseUrl, type TestStore } from "../support/stores.ts";
 
-type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; "Index Cond"?: string; Plans?: PlanNode[] };
+type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Cond"?: string; Plans?: PlanNode[] };
 const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
 
 describe.skipIf(!testDatabaseUrl)("query plans on PostgreSQL", () => {
