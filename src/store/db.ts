@@ -6,8 +6,14 @@ import type { schema } from "./schema.ts";
 export type Row = Record<string, unknown>;
 export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/**
+ * freshPlan: plan this statement for the tables as they are now, even on a connection that keeps its
+ * prepared statements' plans (store/postgres.ts, "cached"). PGlite plans every statement anew anyway.
+ */
+export type QueryOptions = { freshPlan?: boolean };
+
 export interface Executor {
-  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T extends Row = Row>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]>;
   /** Rows as value arrays, the form Drizzle's pg-proxy driver takes for its "all" method. */
   queryArrays(text: string, params?: readonly unknown[]): Promise<unknown[][]>;
   /**

@@ -119,6 +119,9 @@ export async function completeJobs(db: Executor, instance: string, items: readon
       items.map((c) => c.timing.startedAt.toISOString()),
       items.map((c) => c.timing.durationMs),
     ],
+    // On a handler thread's connection, which keeps its plans, a plan made while the jobs table was nearly
+    // empty would fetch every `processing` job and match it against the batch (store/postgres.ts).
+    { freshPlan: true },
   );
   return leasesHeld(rows, items);
 }

@@ -2,7 +2,7 @@
 // (application_name) so other instances can tell a crashed owner's leases from a live one's.
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { holdTransaction, type Database, type Executor } from "./db.ts";
+import { holdTransaction, type Database, type Executor, type QueryOptions } from "./db.ts";
 import { schema } from "./schema.ts";
 
 /**
@@ -37,8 +37,9 @@ const options = (applicationName: string) =>
  * end rose about a fifth. The main thread's pool runs the claims, the forwarder and the admin (whose filters
  * also want plans for the values asked), a statement per batch or page: "each-run". A handler thread's
  * connection runs the handlers' statements, one or two an event, where planning each run cost 100–200 µs of
- * CPU a delivery: "cached". That leaves its batch's completion open to the same stale plan; in the bench it
- * cost the same either way (bench/README.md). Ingest's lanes keep theirs too (committedQueries).
+ * CPU a delivery: "cached". Its batch's completion, which would keep the same stale plan there, asks for a
+ * fresh one (QueryOptions.freshPlan): an unnamed statement, parsed and planned each run, which costs a round
+ * trip more a batch (postgres.js learns its parameters' types first). Ingest's lanes keep theirs (committedQueries).
  */
 export type PostgresOptions = { url: string; applicationName: string; maxConnections: number; plans?: "each-run" | "cached" };
 
@@ -49,8 +50,10 @@ export function openPostgres({ url, applicationName, maxConnections, plans = "ea
   const committed = committedQueries(url, applicationName, sql);
   // drizzle() sets date parsers to pass PostgreSQL text through; our raw queries see the same.
   const orm = drizzle(sql, { schema });
+  // Each run's plan is PostgreSQL's already where plan_cache_mode forces it; elsewhere only an unnamed statement gets one.
+  const prepare = (options?: QueryOptions) => plans === "each-run" || options?.freshPlan !== true;
   const on = (client: postgres.Sql | postgres.TransactionSql): Executor => ({
-    query: (text, params = []) => client.unsafe(text, params as never[], { prepare: true }) as never,
+    query: (text, params = [], options) => client.unsafe(text, params as never[], { prepare: prepare(options) }) as never,
     queryArrays: (text, params = []) => client.unsafe(text, params as never[], { prepare: true }).values() as never,
   });
   return {

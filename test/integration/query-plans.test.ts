@@ -4,7 +4,9 @@
 // `processing` job and matched it against the batch, and kept doing so as the table grew, with no ANALYZE to
 // replace it (autovacuum's comes a minute later at best, never on this machine's server): the forwarder's
 // completion averaged 1.4–2.1 ms a statement over the bench's forwarded burst, 0.15–0.20 ms planned each run
-// (issue 9, bench/README.md). PostgreSQL only: PGlite plans every statement anew.
+// (issue 9, bench/README.md). A handler thread's connection keeps its plans (planning its handlers' statements
+// each run cost too much), so there the completion asks for a fresh plan. PostgreSQL only: PGlite plans every
+// statement anew.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ensureDestinations } from "../../src/store/destinations.ts";
 import { claimForward, completeForwards, forwardTarget } from "../../src/store/forwarding.ts";
@@ -75,4 +77,47 @@ describe.skipIf(!testDatabaseUrl)("query plans on PostgreSQL", () => {
     expect(await planOf("%with input as%note%", `'h', '{${id}}', '{handler}', '{1}', '{null}', '{w}', '{${timing.startedAt.toISOString()}}', '{1}'`)).toEqual([["Index Scan", true]]);
     expect(await completeJobs(store.db, "h", [{ job: handled!, note: null, timing }])).toEqual([true]);
   });
+
+  test("on a connection that keeps its plans (a handler thread's), the handlers' completion still looks its jobs up by key", async () => {
+    const cached = await createTestStore("postgres", { maxConnections: 1, plans: "cached" });
+    try {
+      const db = cached.db;
+      for (let i = 0; i < 8; i++) {
+        await storeEvents(db, "stripe", [{ eventType: "t", payload: { i } }]);
+        const handled = await claimDue(db, { instance: "h", limit: 10 });
+        expect(await completeJobs(db, "h", handled.map((job) => ({ job, note: null, timing })))).toEqual(handled.map(() => true));
+      }
+      await db.query(
+        `with e as (
+           insert into hookport_events (source, event_id, event_type, body, secret_index)
+           select 'stripe', 'grown_' || g, 't', '\\x7b7d', 0 from generate_series(1, 10000) g returning id)
+         insert into hookport_jobs (webhook_event_id, target, status, attempts, locked_by, locked_at)
+         select id, 'handler', 'processing', 1, 'elsewhere', now() from e`,
+      );
+      const [id] = await storeEvents(db, "stripe", [{ eventType: "t", payload: { last: true } }]);
+      const [job] = await claimDue(db, { instance: "h", limit: 10 });
+      expect(job!.id).toBe(id!);
+
+      // In the group transaction, as on a handler thread. The backend's index counters, read before and after
+      // within it (nothing flushes them mid-transaction), say which index the completion went through: one
+      // keyed by the job's event id (the primary key, or status and event id), not the `processing` partial index
+      // of every job in flight (before: a Bitmap Heap Scan of it).
+      const tx = await db.begin();
+      const counters = async () =>
+        tx.query<{ index: string; scans: number; byEvent: boolean }>(
+          `select c.relname as index, pg_stat_get_xact_numscans(c.oid)::int as scans,
+                  exists (select 1 from pg_attribute a where a.attrelid = i.indrelid and a.attname = 'webhook_event_id' and a.attnum = any(i.indkey)) as "byEvent"
+             from pg_index i join pg_class c on c.oid = i.indexrelid where i.indrelid = 'hookport_jobs'::regclass order by 1`,
+        );
+      const before = await counters();
+      expect(await completeJobs(tx, "h", [{ job: job!, note: null, timing }])).toEqual([true]);
+      const after = await counters();
+      await tx.commit();
+      const scanned = after.filter((index, i) => index.scans !== before[i]!.scans);
+      expect(scanned.filter((index) => !index.byEvent).map((index) => index.index)).toEqual([]);
+      expect(scanned).toHaveLength(1);
+    } finally {
+      await cached.close();
+    }
+  }, 30_000);
 });

@@ -6,7 +6,7 @@ import postgres from "postgres";
 import type { Database } from "../../src/store/db.ts";
 import { migrate } from "../../src/store/migrations.ts";
 import { openPglite, wrapPglite } from "../../src/store/pglite.ts";
-import { openPostgres } from "../../src/store/postgres.ts";
+import { openPostgres, type PostgresOptions } from "../../src/store/postgres.ts";
 import { loadPgliteAssets } from "../../src/runtime.ts";
 
 export type StoreKind = "embedded" | "postgres";
@@ -16,14 +16,14 @@ export const storeKinds: StoreKind[] = testDatabaseUrl ? ["embedded", "postgres"
 export type TestStore = { db: Database; url: string | null; close(): Promise<void> };
 
 /** A fresh, migrated store of the given kind. Always close() it. */
-export async function createTestStore(kind: StoreKind, { maxConnections = 10 } = {}): Promise<TestStore> {
+export async function createTestStore(kind: StoreKind, { maxConnections = 10, plans }: Pick<Partial<PostgresOptions>, "maxConnections" | "plans"> = {}): Promise<TestStore> {
   if (kind === "embedded") {
     const db = await openPglite({ dataDir: null, assets: await loadPgliteAssets() });
     await migrate(db);
     return { db, url: null, close: () => db.close() };
   }
   const url = await createTestDatabase();
-  const db = openPostgres({ url, applicationName: "hookport-test", maxConnections });
+  const db = openPostgres({ url, applicationName: "hookport-test", maxConnections, plans });
   await migrate(db);
   return {
     db,
