@@ -2,7 +2,7 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import { orders, stripeInvoices, stripeSubscriptions } from "../store/schema.ts";
-import { defineHandlers, type HandlerContext } from "./registry.ts";
+import { defineHandlers, type HandlerContext, placeholders, prepared } from "./registry.ts";
 
 type StripeEvents = { [E in Stripe.Event as E["type"]]: E };
 
@@ -25,25 +25,35 @@ export const stripeHandlers = defineHandlers<StripeEvents>("stripe")
   .on("customer.subscription.deleted", mirrorSubscription)
   .on("invoice.payment_failed", recordFailedInvoice);
 
-async function markOrderPaid(event: Stripe.CheckoutSessionCompletedEvent, { tx, note }: HandlerContext) {
-  const session = event.data.object;
-  // Matching on status makes a repeat a no-op; paid_at comes from the event, so a retry writes the same value.
-  // One statement: the update, and whether the order exists at all (the select sees the rows as they were
-  // before the update), for the note. A statement fewer per event than update-then-select (issue 9).
+// Matching on status makes a repeat a no-op; paid_at comes from the event, so a retry writes the same value.
+// One statement: the update, and whether the order exists at all (the select sees the rows as they were
+// before the update), for the note. A statement fewer per event than update-then-select (issue 9).
+const markPaid = prepared((tx) => {
+  const sessionId = sql.placeholder("sessionId");
   const paid = tx.$with("paid").as(
     tx
       .update(orders)
-      .set({ status: "paid", paidAt: seconds(event.created), updatedAt: new Date() })
-      .where(and(eq(orders.stripeSessionId, session.id), ne(orders.status, "paid")))
+      .set({ status: "paid", paidAt: sql`${sql.placeholder("paidAt")}`, updatedAt: sql`${sql.placeholder("now")}` })
+      .where(and(eq(orders.stripeSessionId, sessionId), ne(orders.status, "paid")))
       .returning({ id: orders.id }),
   );
-  const [outcome] = await tx
+  return tx
     .with(paid)
     .select({
       paid: sql<boolean>`exists (select 1 from ${paid})`,
-      existing: sql<boolean>`exists (select 1 from ${orders} where ${orders.stripeSessionId} = ${session.id})`,
+      existing: sql<boolean>`exists (select 1 from ${orders} where ${orders.stripeSessionId} = ${sessionId})`,
     })
-    .from(sql`(select 1) as one`);
+    .from(sql`(select 1) as one`)
+    .prepare("stripe_mark_order_paid");
+});
+
+async function markOrderPaid(event: Stripe.CheckoutSessionCompletedEvent, { tx, note }: HandlerContext) {
+  const session = event.data.object;
+  const [outcome] = await markPaid(tx).execute({
+    sessionId: session.id,
+    paidAt: seconds(event.created)?.toISOString() ?? null,
+    now: new Date().toISOString(),
+  });
   if (outcome?.paid) return;
   note(outcome?.existing ? `order for ${session.id} was already paid` : `no order with stripe_session_id ${session.id}`);
 }
@@ -68,8 +78,8 @@ async function mirrorSubscription(event: SubscriptionEvent, { tx, note }: Handle
     lastEventRank: rank[event.type],
     lastEventId: event.id,
     updatedAt: new Date(),
-  };
-  const applied = await upsertForward(tx, row);
+  } satisfies SubscriptionRow;
+  const [applied] = await mirror(tx).execute(row);
   if (!applied) note(`older than the mirror's last change: ${sub.id} left as it was`);
 }
 
@@ -80,28 +90,22 @@ async function recordFailedInvoice(event: Stripe.InvoicePaymentFailedEvent, { tx
     invoice.parent?.subscription_details?.subscription ?? legacy.subscription ?? null;
   const subscriptionId = typeof subscription === "string" ? subscription : (subscription?.id ?? null);
   const customer = typeof invoice.customer === "string" ? invoice.customer : (invoice.customer?.id ?? null);
-  await tx
-    .insert(stripeInvoices)
-    .values({
-      id: invoice.id!,
-      subscriptionId,
-      customer,
-      status: "payment_failed",
-      amountDue: invoice.amount_due,
-      currency: invoice.currency,
-      attemptCount: invoice.attempt_count,
-      failedAt: seconds(event.created),
-      eventId: event.id,
-    })
-    .onConflictDoUpdate({
-      target: stripeInvoices.id,
-      set: { status: "payment_failed", attemptCount: invoice.attempt_count, failedAt: seconds(event.created), eventId: event.id },
-    });
+  await upsertInvoice(tx).execute({
+    id: invoice.id!,
+    subscriptionId,
+    customer,
+    status: "payment_failed",
+    amountDue: invoice.amount_due,
+    currency: invoice.currency,
+    attemptCount: invoice.attempt_count,
+    failedAt: seconds(event.created),
+    eventId: event.id,
+  } satisfies typeof stripeInvoices.$inferInsert);
   if (!subscriptionId || !customer) {
     note("invoice has no subscription: recorded the invoice only");
     return;
   }
-  const applied = await upsertForward(tx, {
+  const [applied] = await markPastDue(tx).execute({
     id: subscriptionId,
     customer,
     status: "past_due",
@@ -111,32 +115,53 @@ async function recordFailedInvoice(event: Stripe.InvoicePaymentFailedEvent, { tx
     lastEventRank: rank[event.type],
     lastEventId: event.id,
     updatedAt: new Date(),
-  }, { keepPeriod: true, unlessCanceled: true });
+  } satisfies SubscriptionRow);
   if (!applied) note(`subscription ${subscriptionId} has newer state: not marked past_due`);
 }
 
 type SubscriptionRow = typeof stripeSubscriptions.$inferInsert;
 
-/** Insert, or update only when this event's ordering key is not older than the row's. */
-async function upsertForward(tx: HandlerContext["tx"], row: SubscriptionRow, opts: { keepPeriod?: boolean; unlessCanceled?: boolean } = {}) {
+const upsertInvoice = prepared((tx) =>
+  tx
+    .insert(stripeInvoices)
+    .values(placeholders(stripeInvoices, ["id", "subscriptionId", "customer", "status", "amountDue", "currency", "attemptCount", "failedAt", "eventId"]))
+    .onConflictDoUpdate({
+      target: stripeInvoices.id,
+      set: {
+        status: sql`excluded.status`,
+        attemptCount: sql`excluded.attempt_count`,
+        failedAt: sql`excluded.failed_at`,
+        eventId: sql`excluded.event_id`,
+      },
+    })
+    .prepare("stripe_upsert_invoice"),
+);
+
+/** Insert, or update only when this event's ordering key is not older than the row's; a row back when applied. */
+function upsertForward(name: string, opts: { keepPeriod?: boolean; unlessCanceled?: boolean }) {
   const t = stripeSubscriptions;
   const newer = sql`(excluded.last_event_created, excluded.last_event_rank) >= (${t.lastEventCreated}, ${t.lastEventRank})`;
-  const applied = await tx
-    .insert(t)
-    .values(row)
-    .onConflictDoUpdate({
-      target: t.id,
-      set: {
-        customer: sql`excluded.customer`,
-        status: sql`excluded.status`,
-        ...(opts.keepPeriod ? {} : { currentPeriodEnd: sql`excluded.current_period_end`, canceledAt: sql`excluded.canceled_at` }),
-        lastEventCreated: sql`excluded.last_event_created`,
-        lastEventRank: sql`excluded.last_event_rank`,
-        lastEventId: sql`excluded.last_event_id`,
-        updatedAt: sql`excluded.updated_at`,
-      },
-      setWhere: opts.unlessCanceled ? sql`${newer} and ${t.status} <> 'canceled'` : newer,
-    })
-    .returning({ id: t.id });
-  return applied.length > 0;
+  return prepared((tx) =>
+    tx
+      .insert(t)
+      .values(placeholders(t, ["id", "customer", "status", "currentPeriodEnd", "canceledAt", "lastEventCreated", "lastEventRank", "lastEventId", "updatedAt"]))
+      .onConflictDoUpdate({
+        target: t.id,
+        set: {
+          customer: sql`excluded.customer`,
+          status: sql`excluded.status`,
+          ...(opts.keepPeriod ? {} : { currentPeriodEnd: sql`excluded.current_period_end`, canceledAt: sql`excluded.canceled_at` }),
+          lastEventCreated: sql`excluded.last_event_created`,
+          lastEventRank: sql`excluded.last_event_rank`,
+          lastEventId: sql`excluded.last_event_id`,
+          updatedAt: sql`excluded.updated_at`,
+        },
+        setWhere: opts.unlessCanceled ? sql`${newer} and ${t.status} <> 'canceled'` : newer,
+      })
+      .returning({ id: t.id })
+      .prepare(name),
+  );
 }
+
+const mirror = upsertForward("stripe_mirror_subscription", {});
+const markPastDue = upsertForward("stripe_subscription_past_due", { keepPeriod: true, unlessCanceled: true });
