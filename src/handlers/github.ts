@@ -2,7 +2,7 @@
 import type { EventPayloadMap } from "@octokit/webhooks-types";
 import { sql } from "drizzle-orm";
 import { githubPullRequestActions, githubPullRequests, githubPushes } from "../store/schema.ts";
-import { defineHandlers, placeholders, prepared } from "./registry.ts";
+import { defineHandlers, excluded, placeholders, prepared } from "./registry.ts";
 
 // A redelivery of the same push (same X-GitHub-Delivery) adds nothing. Returning the delivery id, not the
 // serial id: a sequence does not roll back, so on the embedded store a transaction that lent the connection
@@ -19,16 +19,18 @@ const recordPush = prepared((tx) =>
 // Fields follow the newest pull_request.updated_at; an older delivery only adds to the history.
 const mirrorPullRequest = prepared((tx) => {
   const t = githubPullRequests;
+  const proposed = excluded(t, ["title", "state", "merged", "updatedAt"]);
+  const newest = sql`${proposed.updatedAt} >= ${t.updatedAt}`;
   return tx
     .insert(t)
     .values(placeholders(t, ["repository", "number", "title", "state", "merged", "updatedAt"]))
     .onConflictDoUpdate({
       target: [t.repository, t.number],
       set: {
-        title: sql`case when excluded.updated_at >= ${t.updatedAt} then excluded.title else ${t.title} end`,
-        state: sql`case when excluded.updated_at >= ${t.updatedAt} then excluded.state else ${t.state} end`,
-        merged: sql`case when excluded.updated_at >= ${t.updatedAt} then excluded.merged else ${t.merged} end`,
-        updatedAt: sql`greatest(excluded.updated_at, ${t.updatedAt})`,
+        title: sql`case when ${newest} then ${proposed.title} else ${t.title} end`,
+        state: sql`case when ${newest} then ${proposed.state} else ${t.state} end`,
+        merged: sql`case when ${newest} then ${proposed.merged} else ${t.merged} end`,
+        updatedAt: sql`greatest(${proposed.updatedAt}, ${t.updatedAt})`,
       },
     })
     .prepare("github_mirror_pull_request");

@@ -72,6 +72,12 @@ export function placeholders<T extends Table, const C extends keyof T["$inferIns
   ) as Record<C, SQL>;
 }
 
+/** For an upsert's `set`: each column as the value the insert proposed for it (`excluded.<column>`). */
+export function excluded<T extends Table, const C extends keyof T["$inferInsert"] & string>(table: T, columns: readonly C[]): Record<C, SQL> {
+  const byKey = getTableColumns(table) as Record<string, Column>;
+  return Object.fromEntries(columns.map((c) => [c, sql`excluded.${sql.identifier(byKey[c]!.name)}`])) as Record<C, SQL>;
+}
+
 export const noHandlerNote = "no handler";
 
 /**

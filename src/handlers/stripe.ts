@@ -2,7 +2,7 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import { orders, stripeInvoices, stripeSubscriptions } from "../store/schema.ts";
-import { defineHandlers, type HandlerContext, placeholders, prepared } from "./registry.ts";
+import { defineHandlers, excluded, type HandlerContext, placeholders, prepared } from "./registry.ts";
 
 type StripeEvents = { [E in Stripe.Event as E["type"]]: E };
 
@@ -125,37 +125,23 @@ const upsertInvoice = prepared((tx) =>
   tx
     .insert(stripeInvoices)
     .values(placeholders(stripeInvoices, ["id", "subscriptionId", "customer", "status", "amountDue", "currency", "attemptCount", "failedAt", "eventId"]))
-    .onConflictDoUpdate({
-      target: stripeInvoices.id,
-      set: {
-        status: sql`excluded.status`,
-        attemptCount: sql`excluded.attempt_count`,
-        failedAt: sql`excluded.failed_at`,
-        eventId: sql`excluded.event_id`,
-      },
-    })
+    .onConflictDoUpdate({ target: stripeInvoices.id, set: excluded(stripeInvoices, ["status", "attemptCount", "failedAt", "eventId"]) })
     .prepare("stripe_upsert_invoice"),
 );
 
 /** Insert, or update only when this event's ordering key is not older than the row's; a row back when applied. */
 function upsertForward(name: string, opts: { keepPeriod?: boolean; unlessCanceled?: boolean }) {
   const t = stripeSubscriptions;
-  const newer = sql`(excluded.last_event_created, excluded.last_event_rank) >= (${t.lastEventCreated}, ${t.lastEventRank})`;
+  const always = excluded(t, ["customer", "status", "lastEventCreated", "lastEventRank", "lastEventId", "updatedAt"]);
+  const period = excluded(t, ["currentPeriodEnd", "canceledAt"]);
+  const newer = sql`(${always.lastEventCreated}, ${always.lastEventRank}) >= (${t.lastEventCreated}, ${t.lastEventRank})`;
   return prepared((tx) =>
     tx
       .insert(t)
       .values(placeholders(t, ["id", "customer", "status", "currentPeriodEnd", "canceledAt", "lastEventCreated", "lastEventRank", "lastEventId", "updatedAt"]))
       .onConflictDoUpdate({
         target: t.id,
-        set: {
-          customer: sql`excluded.customer`,
-          status: sql`excluded.status`,
-          ...(opts.keepPeriod ? {} : { currentPeriodEnd: sql`excluded.current_period_end`, canceledAt: sql`excluded.canceled_at` }),
-          lastEventCreated: sql`excluded.last_event_created`,
-          lastEventRank: sql`excluded.last_event_rank`,
-          lastEventId: sql`excluded.last_event_id`,
-          updatedAt: sql`excluded.updated_at`,
-        },
+        set: opts.keepPeriod ? always : { ...always, ...period },
         setWhere: opts.unlessCanceled ? sql`${newer} and ${t.status} <> 'canceled'` : newer,
       })
       .returning({ id: t.id })
