@@ -98,6 +98,7 @@ async function receiveWebhook(deps: ReceiveDeps, unanswered: Set<string>, name: 
     eventType: verification.eventType,
     payloadJson: verification.payloadJson,
     body: body.bytes,
+    bodyText: verification.bodyText,
     headers: keptHeaders(endpoint, request.headers),
     secretIndex: verification.secretIndex,
     forwardTo: forwardTargets(endpoint.forward, verification.eventType),

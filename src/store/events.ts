@@ -14,6 +14,8 @@ export type NewEvent = {
   payloadJson: string;
   /** The body exactly as signed. */
   body: Uint8Array;
+  /** The body as text when the verifier decoded it (Verification.bodyText): saves decoding it again here. */
+  bodyText?: string;
   headers: Record<string, string>;
   secretIndex: number;
   /** Destinations this event is forwarded to: each gets a `forward:<name>` job with the handler's (issue 10). */
@@ -190,7 +192,7 @@ function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: New
   const params: unknown[] = new Array(size * columnsPerRow).fill(null);
   let k = 0;
   for (const e of events) {
-    const text = bodyText(e.body);
+    const text = storableText(e);
     params[k++] = e.source;
     params[k++] = e.eventId;
     params[k++] = e.eventType;
@@ -207,10 +209,14 @@ function insertRows(db: Executor, events: readonly NewEvent[], copiesOf: (e: New
 }
 
 /** The body as text when PostgreSQL's text can hold it (UTF-8 without NUL: most are); null when not. */
-function bodyText(body: Uint8Array): string | null {
+function storableText(e: NewEvent): string | null {
+  const text = e.bodyText ?? decodeUtf8(e.body);
+  return text === null || text.includes("\u0000") ? null : text;
+}
+
+function decodeUtf8(body: Uint8Array): string | null {
   try {
-    const text = utf8.decode(body);
-    return text.includes("\u0000") ? null : text;
+    return utf8.decode(body);
   } catch {
     return null;
   }

@@ -59,6 +59,23 @@ for (const kind of storeKinds) {
       expect(row!.payload.name).toBe("caf\ufffd");
     });
 
+    test("stores the verifier's text of the body byte for byte: a leading BOM kept, a NUL that text cannot hold as bytes", async () => {
+      const bom = "\ufeff" + '{"id":"evt_bom"}';
+      const nul = '{"id":"evt_nul","s":"a\u0000b"}';
+      const outcomes = await writeBatch(store.db, [
+        { ...event("evt_bom", '{"id":"evt_bom"}'), body: new TextEncoder().encode(bom), bodyText: bom },
+        { ...event("evt_nul", '{"id":"evt_nul"}'), body: new TextEncoder().encode(nul), bodyText: nul },
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(["received", "received"]);
+      const rows = await store.db.query<{ event_id: string; hex: string }>(
+        "select event_id, encode(body, 'hex') as hex from hookport_events where event_id in ('evt_bom', 'evt_nul') order by event_id",
+      );
+      expect(rows).toEqual([
+        { event_id: "evt_bom", hex: Buffer.from(bom).toString("hex") },
+        { event_id: "evt_nul", hex: Buffer.from(nul).toString("hex") },
+      ]);
+    });
+
     // Issue 8: rows that get past no check the verifiers make (written here directly) and fail outside
     // the data-exception class; each once answered every sender in its batch 503.
     // Random, so TOAST cannot compress the key under the btree's 2,704-byte limit.
