@@ -8,6 +8,7 @@ import type { PgliteAssets } from "../runtime.ts";
 import { collectEvery, type PgliteCollection } from "../runtime/collect-garbage.ts";
 import { holdTransaction, type Database, type Executor } from "./db.ts";
 import { createGate } from "./pglite-gate.ts";
+import { pgliteStatements, type RowMode } from "./pglite-statements.ts";
 import { unpackTemplate } from "./pglite-template.ts";
 import { schema } from "./schema.ts";
 
@@ -55,7 +56,8 @@ export async function openPglite({ dataDir, assets, collection }: PgliteOptions)
     initdbWasmModule: assets.initdbWasmModule,
     fsBundle: assets.fsBundle,
     loadDataDir: dataDir === null ? assets.template : undefined,
-    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`],
+    // Each statement is planned for the tables as they are when it runs (pglite-statements.ts).
+    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`, "-c", "plan_cache_mode=force_custom_plan"],
   });
   // Starting left garbage behind (the unpacked template, the wasm's setup): collected now, not with the first burst.
   collection?.collect();
@@ -76,22 +78,30 @@ export function wrapPglite(pg: PGlite, collection?: PgliteCollection): Database 
   Object.assign(pg.parsers, parsers);
   const orm = drizzle(pg, { schema });
   const meter = byteMeter(collection);
-  const on = (client: PGlite | Transaction): Executor => ({
-    query: async (text, params = []) => {
-      meter(params);
-      const { rows } = await client.query<Record<string, unknown>>(text, params as unknown[]);
-      for (const row of rows) meter(Object.values(row));
-      return rows as never;
-    },
-    queryArrays: async (text, params = []) => {
-      meter(params);
-      const { rows } = await client.query<unknown[]>(text, params as unknown[], { rowMode: "array" });
-      for (const row of rows) meter(row);
-      return rows;
-    },
-  });
+  const statements = pgliteStatements(pg);
+  // tx: the PGlite transaction the statements belong to, which PGlite closes at commit or rollback.
+  const on = (tx: Transaction | null): Executor => {
+    const run = (text: string, params: readonly unknown[], rowMode: RowMode) => {
+      if (tx?.closed) return Promise.reject(new Error("Transaction is closed"));
+      return statements.run(text, params, rowMode, tx !== null);
+    };
+    return {
+      query: async (text, params = []) => {
+        meter(params);
+        const rows = (await run(text, params, "object")) as Record<string, unknown>[];
+        for (const row of rows) meter(Object.values(row));
+        return rows as never;
+      },
+      queryArrays: async (text, params = []) => {
+        meter(params);
+        const rows = (await run(text, params, "array")) as unknown[][];
+        for (const row of rows) meter(row);
+        return rows;
+      },
+    };
+  };
   const gate = createGate(lendAfterMs);
-  const direct = on(pg);
+  const direct = on(null);
   return {
     kind: "embedded",
     orm: orm as never,
