@@ -4,11 +4,10 @@
 // one call: bind, execute, sync.
 // Plans stay per run (plan_cache_mode, set in pglite.ts): one connection serves claims and completions too,
 // whose generic plans went stale on a new store (postgres.ts, "each-run").
-import { parse, protocol, type PGlite } from "@electric-sql/pglite";
+import { parse, protocol, type PGlite, type RowMode } from "@electric-sql/pglite";
 
 type Message = Awaited<ReturnType<PGlite["execProtocolStream"]>>[number];
 type Statement = { name: string; paramTypes: number[]; rowDescription: Message | null };
-export type RowMode = "object" | "array";
 
 /**
  * Named statements PostgreSQL keeps for this connection at most. The queue's and ingest's texts are a few
@@ -31,7 +30,7 @@ export function pgliteStatements(pg: PGlite, max = maxStatements): Statements {
   // Texts run once so far: named on their second run, so that the migrations' statements, which run once,
   // hold no memory in PostgreSQL for the life of the process.
   const seen = new Set<string>();
-  const send = (parts: Uint8Array[], syncToFs: boolean) => pg.execProtocolStream(concat(parts), { syncToFs });
+  const send = (parts: Uint8Array[], syncToFs: boolean) => pg.execProtocolStream(Buffer.concat(parts), { syncToFs });
 
   /** The text parsed as a named statement from its second run on; else as the unnamed one, for this run only. */
   const prepare = async (text: string): Promise<Statement> => {
@@ -72,17 +71,14 @@ export function pgliteStatements(pg: PGlite, max = maxStatements): Statements {
     return results[0]?.rows ?? [];
   };
 
-  // What PGlite's own query() checks first: the wasm must not be called once it is closed.
-  const ready = async () => {
-    if (pg.closed) throw new Error("PGlite is closed");
-    await pg.waitReady;
+  // The locks PGlite's own query() takes (a statement outside a transaction waits for one in progress), and
+  // its check that the wasm is not called once closed.
+  const locked = (inTransaction: boolean, body: () => Promise<unknown[]>) => {
+    const checked = () => (pg.closed ? Promise.reject(new Error("PGlite is closed")) : body());
+    return inTransaction ? pg._runExclusiveQuery(checked) : pg._runExclusiveTransaction(() => pg._runExclusiveQuery(checked));
   };
   return {
-    run: (text, params, rowMode, inTransaction) =>
-      // The locks PGlite's own query() takes: a statement outside a transaction waits for one in progress.
-      inTransaction
-        ? pg._runExclusiveQuery(() => ready().then(() => execute(text, params, rowMode, true)))
-        : pg._runExclusiveTransaction(() => pg._runExclusiveQuery(() => ready().then(() => execute(text, params, rowMode, false)))),
+    run: (text, params, rowMode, inTransaction) => locked(inTransaction, () => execute(text, params, rowMode, inTransaction)),
     get size() {
       return named.size;
     },
@@ -90,13 +86,3 @@ export function pgliteStatements(pg: PGlite, max = maxStatements): Statements {
 }
 
 const serialize = protocol.serialize;
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
-}

@@ -1,6 +1,6 @@
 // STORE: the embedded PostgreSQL (PGlite) in DATA_DIR. One connection on this thread: worker threads
 // reach it only through the queue's proxied transactions (see queue/pool.ts).
-import { PGlite, types, type Transaction } from "@electric-sql/pglite";
+import { PGlite, types, type RowMode, type Transaction } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -8,7 +8,7 @@ import type { PgliteAssets } from "../runtime.ts";
 import { collectEvery, type PgliteCollection } from "../runtime/collect-garbage.ts";
 import { holdTransaction, type Database, type Executor } from "./db.ts";
 import { createGate } from "./pglite-gate.ts";
-import { pgliteStatements, type RowMode } from "./pglite-statements.ts";
+import { pgliteStatements } from "./pglite-statements.ts";
 import { unpackTemplate } from "./pglite-template.ts";
 import { schema } from "./schema.ts";
 
