@@ -39,6 +39,8 @@ export type LoadSummary = {
   acked: Map<string, { received: number; duplicate: number }>;
   startedAt: number;
   endedAt: number;
+  /** At a fixed rate: the p99 of the requests due in each second of the run, so a tail can be told from a stall. */
+  p99BySecond?: number[];
 };
 
 type WorkerResult = { startedAt: number; endedAt: number; cpuSeconds: number; latencyMs: number[]; status: number[]; outcome: number[]; keys: string[] };
@@ -81,13 +83,17 @@ export async function runLoadProcesses(run: LoadRun): Promise<LoadSummary> {
     after?.();
     for (const w of workers) await w.proc.exited;
 
-    return summarise(workers.map((w) => JSON.parse(readFileSync(w.spec.resultFile, "utf8")) as WorkerResult));
+    return summarise(
+      workers.map((w) => JSON.parse(readFileSync(w.spec.resultFile, "utf8")) as WorkerResult),
+      run.rate ? run.rate / processes : undefined,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function summarise(results: WorkerResult[]): LoadSummary {
+/** ratePerWorker: each worker's request i was due at i / ratePerWorker seconds after its start (http-client.ts). */
+function summarise(results: WorkerResult[], ratePerWorker?: number): LoadSummary {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const acked = new Map<string, { received: number; duplicate: number }>();
@@ -111,6 +117,12 @@ function summarise(results: WorkerResult[]): LoadSummary {
     }
   }
   const sorted = Float64Array.from(latencies).sort();
+  let p99BySecond: number[] | undefined;
+  if (ratePerWorker) {
+    const bySecond: number[][] = [];
+    for (const r of results) r.latencyMs.forEach((ms, i) => (bySecond[Math.floor(i / ratePerWorker)] ??= []).push(ms));
+    p99BySecond = Array.from(bySecond, (second) => percentile(Float64Array.from(second ?? []).sort(), 99));
+  }
   const startedAt = Math.min(...results.map((r) => r.startedAt));
   const endedAt = Math.max(...results.map((r) => r.endedAt));
   const seconds = (endedAt - startedAt) / 1000;
@@ -128,6 +140,7 @@ function summarise(results: WorkerResult[]): LoadSummary {
     acked,
     startedAt,
     endedAt,
+    p99BySecond,
   };
 }
 
