@@ -27,12 +27,16 @@ const sharedBuffers = "16MB";
 // PGlite builds every protocol message and result in fresh buffers, and that garbage outran the collector:
 // JSC counts PGlite's 128 MB wasm memory as heap, so it waits for the heap to grow far past that before a
 // full collection. Under the bench's burst the embedded store reached 420-510 MB resident, of which about
-// 80k objects live (issue 9: heapStats with and without a forced full collection); eden collections
+// 80k objects live (issue 9: heapStats with and without a forced full collection). Eden collections alone
 // (the hint before) do not reach garbage that lived through a batch. So a full collection per so many bytes
-// handed to or read from PGlite, strings and bytes alike; how many is the runtime's (runtime/collect-garbage.ts).
+// handed to or read from PGlite, strings and bytes alike, and young-generation ones between them; how many
+// is the runtime's (runtime/collect-garbage.ts).
 function byteMeter(collection: PgliteCollection | undefined): (values: readonly unknown[]) => void {
   if (!collection) return () => {};
-  const meter = collectEvery(collection.everyBytes, collection.collect);
+  const full = collectEvery(collection.everyBytes, collection.collect);
+  const young = collection.young ? collectEvery(collection.young.everyBytes, collection.young.collect) : () => false;
+  // A full collection takes the young generation with it: no eden one on top.
+  const meter = (bytes: number) => full(bytes) || young(bytes);
   return (values) => {
     let bytes = 0;
     for (const v of values) {

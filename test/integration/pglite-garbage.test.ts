@@ -25,4 +25,21 @@ describe("the embedded store's collection hints", () => {
       await db.close();
     }
   });
+
+  test("young-generation collections between full ones, none where a full one falls due", async () => {
+    let full = 0;
+    let young = 0;
+    const everyBytes = 256 * 1024;
+    const db = wrapPglite(await PGlite.create(), { collect: () => full++, everyBytes, young: { collect: () => young++, everyBytes: everyBytes / 4 } });
+    try {
+      const quarter = new Uint8Array(everyBytes / 4);
+      for (let i = 0; i < 3; i++) await db.query("select length($1::bytea) as n", [quarter]);
+      expect({ full, young }).toEqual({ full: 0, young: 3 });
+      // The fourth quarter completes the full collection's amount: that one, and not a young one as well.
+      await db.query("select length($1::bytea) as n", [quarter]);
+      expect({ full, young }).toEqual({ full: 1, young: 3 });
+    } finally {
+      await db.close();
+    }
+  });
 });
