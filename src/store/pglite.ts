@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { PgliteAssets } from "../runtime.ts";
 import { collectEvery, type PgliteCollection } from "../runtime/collect-garbage.ts";
-import { holdTransaction, type Database, type Executor } from "./db.ts";
+import { holdTransaction, type Database, type Executor, type Row } from "./db.ts";
 import { createGate } from "./pglite-gate.ts";
 import { pgliteStatements } from "./pglite-statements.ts";
 import { unpackTemplate } from "./pglite-template.ts";
@@ -85,23 +85,17 @@ export function wrapPglite(pg: PGlite, collection?: PgliteCollection): Database 
   const statements = pgliteStatements(pg);
   // tx: the PGlite transaction the statements belong to, which PGlite closes at commit or rollback.
   const on = (tx: Transaction | null): Executor => {
-    const run = (text: string, params: readonly unknown[], rowMode: RowMode) => {
-      if (tx?.closed) return Promise.reject(new Error("Transaction is closed"));
-      return statements.run(text, params, rowMode, tx !== null);
+    // Rows come back as objects or as value arrays; either way their values count for the meter, as the params do.
+    const run = async (text: string, params: readonly unknown[], rowMode: RowMode) => {
+      if (tx?.closed) throw new Error("Transaction is closed");
+      meter(params);
+      const rows = await statements.run(text, params, rowMode, tx !== null);
+      for (const row of rows) meter(rowMode === "array" ? (row as unknown[]) : Object.values(row as Row));
+      return rows;
     };
     return {
-      query: async (text, params = []) => {
-        meter(params);
-        const rows = (await run(text, params, "object")) as Record<string, unknown>[];
-        for (const row of rows) meter(Object.values(row));
-        return rows as never;
-      },
-      queryArrays: async (text, params = []) => {
-        meter(params);
-        const rows = (await run(text, params, "array")) as unknown[][];
-        for (const row of rows) meter(row);
-        return rows;
-      },
+      query: async (text, params = []) => (await run(text, params, "object")) as never,
+      queryArrays: async (text, params = []) => (await run(text, params, "array")) as unknown[][],
     };
   };
   const gate = createGate(lendAfterMs);
