@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureAdminPage, type AdminPage } from "./admin-page.ts";
 import { ensureBinary } from "./binary.ts";
+import { slowestBySecond, startDiskProbe, type Flush } from "./disk-probe.ts";
 import { checkExactlyOnce, processedWithin, storedInHookport, type ExactlyOnce } from "./checks.ts";
 import { benchSecrets } from "./deliveries.ts";
 import { measureHttpCeiling, measurePgCommitRate } from "./limits.ts";
@@ -236,7 +237,7 @@ async function benchStore(kind: StoreKind, rows: Row[]): Promise<StoreResult> {
     await sleep(smoke ? 1000 : 5000);
     const idleWake = await processedWithin(svc.port, adminToken, trickle.startedAt - 1000, trickle.endedAt + 1000);
     let run: (Driven & { backlog: Backlog }) | null = null;
-    if (sustain) run = await drive(svc, { count: Math.round(offered * opts.sustainSeconds), seed: 20, rate: offered, watchBacklog: true });
+    if (sustain) run = await drive(svc, { count: Math.round(offered * opts.sustainSeconds), seed: 20, rate: offered, watchBacklog: true, probeDir: store.probeDir });
     await stop(svc, label);
     const acked = new Map(trickle.acked);
     for (const [k, v] of run?.acked ?? []) acked.set(k, merge(acked.get(k), v));
@@ -274,15 +275,17 @@ async function benchAdminPage(): Promise<AdminPage | null> {
 
 /** What a load run reads beside the answers: hookport, or the naive receiver (no /metrics needed). */
 type Receiver = Pick<Service, "port" | "cpuSeconds" | "peakRssMiB" | "resetPeakRss">;
-type DriveOptions = { count: number; seed: number; rate?: number };
+/** probeDir: time the disk's flushes there beside the run (disk-probe.ts). */
+type DriveOptions = { count: number; seed: number; rate?: number; probeDir?: string | null };
 
 async function drive(svc: Receiver, options: DriveOptions): Promise<Driven>;
 async function drive(svc: Receiver, options: DriveOptions & { watchBacklog: true }): Promise<Driven & { backlog: Backlog }>;
-async function drive(svc: Receiver, { count, seed, rate, watchBacklog }: DriveOptions & { watchBacklog?: boolean }): Promise<Driven & { backlog?: Backlog }> {
+async function drive(svc: Receiver, { count, seed, rate, watchBacklog, probeDir }: DriveOptions & { watchBacklog?: boolean }): Promise<Driven & { backlog?: Backlog }> {
   let cpu = 0;
   let machine: Meter = { pgCpu: NaN, machineBusy: NaN };
   let startPeak = NaN;
   let backlog: Promise<Backlog> | undefined;
+  let flushes: Promise<Flush[]> | undefined;
   const summary = await runLoadProcesses({
     port: svc.port,
     count,
@@ -298,10 +301,12 @@ async function drive(svc: Receiver, { count, seed, rate, watchBacklog }: DriveOp
       const t = performance.now();
       const meter = startMeter();
       const stopSampling = watchBacklog ? sampleBacklog(svc.port) : null;
+      const stopProbe = probeDir ? startDiskProbe(probeDir) : null;
       return () => {
         cpu = ((svc.cpuSeconds() - before) / ((performance.now() - t) / 1000)) * 100;
         machine = meter();
         backlog = stopSampling?.();
+        flushes = stopProbe?.();
       };
     },
   });
@@ -311,7 +316,8 @@ async function drive(svc: Receiver, { count, seed, rate, watchBacklog }: DriveOp
     if (smoke) failures.push(note);
     else say(`  warning: ${note}`);
   }
-  return { ...summary, cpu, rssMiB, startPeakMiB: startPeak, ...machine, ...(backlog ? { backlog: await backlog } : {}) };
+  const slowestFlushBySecond = flushes && summary.p99BySecond ? slowestBySecond(await flushes, summary.startedAt, summary.p99BySecond.length) : undefined;
+  return { ...summary, cpu, rssMiB, startPeakMiB: startPeak, ...machine, slowestFlushBySecond, ...(backlog ? { backlog: await backlog } : {}) };
 }
 
 async function start(store: BenchStore, name: string, env: Record<string, string> = {}): Promise<Service> {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { probeDirFor } from "./disk-probe.ts";
 import { loadPgliteAssets } from "../src/runtime.ts";
 import type { Database } from "../src/store/db.ts";
 import { migrate } from "../src/store/migrations.ts";
@@ -12,8 +13,11 @@ import { openPostgres } from "../src/store/postgres.ts";
 
 export type StoreKind = "postgres" | "embedded";
 
-/** Where a run's store lives: a database URL, or a data directory. */
-export type BenchStore = { kind: StoreKind; env: Record<string, string>; open(): Promise<Database>; dispose(): Promise<void> };
+/**
+ * Where a run's store lives: a database URL, or a data directory. probeDir: a writable directory on the disk
+ * the store flushes to (disk-probe.ts), null when there is none on this machine.
+ */
+export type BenchStore = { kind: StoreKind; env: Record<string, string>; probeDir: string | null; open(): Promise<Database>; dispose(): Promise<void> };
 
 export async function createPostgresStore(serverUrl: string): Promise<BenchStore> {
   const name = `hookport_bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
@@ -22,9 +26,12 @@ export async function createPostgresStore(serverUrl: string): Promise<BenchStore
   });
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  const local = ["127.0.0.1", "localhost", "[::1]", ""].includes(url.hostname);
+  const dataDirectory = local ? await adminQuery(serverUrl, "show data_directory").then((rows) => String(rows[0]!.data_directory), () => null) : null;
   return {
     kind: "postgres",
     env: { DATABASE_URL: url.toString() },
+    probeDir: probeDirFor(dataDirectory),
     open: async () => openPostgres({ url: url.toString(), applicationName: "hookport-bench", maxConnections: 4 }),
     dispose: async () => {
       await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
@@ -37,6 +44,7 @@ export function createEmbeddedStore(): BenchStore {
   return {
     kind: "embedded",
     env: { DATA_DIR: dir },
+    probeDir: dir,
     // Only while the service is stopped: PGlite is one process's database.
     open: async () => openPglite({ dataDir: dir, assets: await loadPgliteAssets() }),
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
