@@ -163,7 +163,7 @@ export function bySecond(p99s: number[] | undefined, slowestFlush?: number[]): s
   if (slowestFlush?.length) {
     const stalled = over.filter((s) => (slowestFlush[s] ?? 0) > slowFlushMs).length;
     const slowSeconds = slowestFlush.filter((ms) => ms > slowFlushMs).length;
-    line += `; the disk's flush (8 KB and fdatasync beside the store every 20 ms) over ${slowFlushMs} ms in ${slowSeconds} ${slowSeconds === 1 ? "second" : "seconds"}, in ${stalled} of the ${over.length} over 50 ms, slowest ${fmt.ms(Math.max(...slowestFlush))}`;
+    line += `; the disk's flush (8 KB and fdatasync beside the store every 20 ms) over ${slowFlushMs} ms in ${slowSeconds} ${slowSeconds === 1 ? "second" : "seconds"}${over.length ? `, in ${stalled} of the ${over.length} over 50 ms` : ""}, slowest ${fmt.ms(Math.max(...slowestFlush))}`;
   }
   return line;
 }

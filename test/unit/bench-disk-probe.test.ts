@@ -47,6 +47,7 @@ describe("bench disk probe", () => {
     expect(line).toContain("worst 70 ms (second 4 of 5), 2 seconds over 50 ms");
     expect(line).toContain("over 20 ms in 2 seconds, in 1 of the 2 over 50 ms, slowest 35 ms");
     expect(bySecond(p99s)).not.toContain("disk");
+    expect(bySecond([12, 14], [3, 4])).toContain("over 20 ms in 0 seconds, slowest 4.0 ms");
   });
 
   test("no probe directory for a server whose data directory is unknown or absent", () => {
