@@ -8,8 +8,10 @@ import type { Backlog } from "./progress.ts";
 import { fmt, type Target } from "./report.ts";
 import type { StoreKind } from "./stores.ts";
 
-/** rssMiB: peak RSS during the load (VmHWM reset as it starts); startPeakMiB: the peak before it, start-up included. */
-/** slowestFlushBySecond: the disk probe's slowest flush in each second of a sustained run (disk-probe.ts). */
+/**
+ * rssMiB: peak RSS during the load (VmHWM reset as it starts); startPeakMiB: the peak before it, start-up
+ * included; slowestFlushBySecond: the disk probe's slowest flush in each second of a sustained run (disk-probe.ts).
+ */
 export type Driven = LoadSummary & Meter & { cpu: number; rssMiB: number; startPeakMiB: number; slowestFlushBySecond?: number[] };
 
 /** The burst timed from its first request until the last received event was handled (/metrics). */
