@@ -2,9 +2,12 @@
 import type { RuntimeAdapter } from "../runtime.ts";
 import initdbWasmPath from "../../node_modules/@electric-sql/pglite/dist/initdb.wasm" with { type: "file" };
 import pgliteDataPath from "../../node_modules/@electric-sql/pglite/dist/pglite.data" with { type: "file" };
-import pgliteWasmPath from "../../node_modules/@electric-sql/pglite/dist/pglite.wasm" with { type: "file" };
-// Made by scripts/make-template.ts before start, test and build: an initialised, migrated data
-// directory, so a first start skips PGlite's initdb (seconds on 2 cores) and just unpacks it.
+// Made by scripts/make-template.ts before start, test and build. PGlite's pglite.wasm with its largest
+// functions kept from JavaScriptCore's optimizing tier, whose compile of them spiked the embedded store's
+// memory (scripts/pglite-wasm.ts):
+import pgliteWasmPath from "../../.cache/pglite-jsc.wasm" with { type: "file" };
+// and an initialised, migrated data directory, so a first start skips PGlite's initdb (seconds on 2 cores)
+// and just unpacks it.
 import templatePath from "../../.cache/pglite-template.tar.gz" with { type: "file" };
 // The admin's static files, as text inside the executable.
 import htmxSource from "../../node_modules/htmx.org/dist/htmx.min.js" with { type: "text" };
