@@ -21,8 +21,10 @@ const parsers = Object.fromEntries(
 // PostgreSQL's default 128 MB of shared buffers are all touched at start in PGlite's wasm memory: 125 MB of
 // resident memory before the first event (issue 5 measured 450 MB peak for the embedded store against a
 // 250 MB target). Hot rows and indexes of a webhook store fit in far less, and the OS page cache still
-// holds the files behind it. 16 MB, down from 32: 10-20 MB less resident memory at idle (issue 9).
-const sharedBuffers = "16MB";
+// holds the files behind it. 16 MB, down from 32: 10-20 MB less resident memory at idle (issue 9). 4 MB: a
+// burst touches every buffer, and its peak fell 8-12 MiB at the same rate (bench/README.md); what ingest and
+// the queue keep hot (the tail pages of three tables and their indexes' right edges) is well under 1 MB.
+const sharedBuffers = "4MB";
 
 // PGlite builds every protocol message and result in fresh buffers, and that garbage outran the collector:
 // JSC counts PGlite's 128 MB wasm memory as heap, so it waits for the heap to grow far past that before a
