@@ -30,59 +30,45 @@ const end = 0x0b;
  * Returns the new module and the indexes, within the code section, of the bodies padded.
  */
 export function padLargeFunctions(wasm: Uint8Array, from = padFromBodyBytes): { bytes: Uint8Array; padded: number[] } {
-  const reader = new Reader(wasm);
-  if (reader.u32le() !== 0x6d736100) throw new Error("not a WebAssembly module");
-  reader.offset = 8;
   const chunks: Uint8Array[] = [wasm.subarray(0, 8)];
   const padded: number[] = [];
-  while (reader.offset < wasm.length) {
-    const id = wasm[reader.offset++]!;
-    const size = reader.leb();
-    const start = reader.offset;
-    if (id !== 10) {
-      chunks.push(wasm.subarray(start - 1 - lebLength(size), start + size));
-      reader.offset = start + size;
+  for (const section of sections(wasm)) {
+    if (section.id !== codeSection) {
+      chunks.push(wasm.subarray(section.headerStart, section.end));
       continue;
     }
+    const reader = new Reader(wasm, section.start);
     const count = reader.leb();
     const bodies: Uint8Array[] = [];
     for (let i = 0; i < count; i++) {
       const entryStart = reader.offset;
       const bodySize = reader.leb();
-      const bodyStart = reader.offset;
-      const body = wasm.subarray(bodyStart, bodyStart + bodySize);
-      reader.offset = bodyStart + bodySize;
+      const body = wasm.subarray(reader.offset, reader.offset + bodySize);
+      reader.offset += bodySize;
       if (bodySize < from || bodySize > omgMaximumBodyBytes) {
         bodies.push(wasm.subarray(entryStart, reader.offset));
         continue;
       }
-      const localsEnd = skipLocals(new Reader(body));
-      const nops = paddedBodyBytes - bodySize - block.length - branchOut.length - 1;
-      const padding = new Uint8Array(block.length + branchOut.length + nops + 1).fill(nop);
+      const localsEnd = skipLocals(new Reader(body, 0));
+      const padding = new Uint8Array(paddedBodyBytes - bodySize).fill(nop);
       padding.set([...block, ...branchOut]);
       padding[padding.length - 1] = end;
       const newBody = concat([body.subarray(0, localsEnd), padding, body.subarray(localsEnd)]);
       bodies.push(concat([leb(newBody.length), newBody]));
       padded.push(i);
     }
-    if (reader.offset !== start + size) throw new Error("the code section's size does not match its bodies");
+    if (reader.offset !== section.end) throw new Error("the code section's size does not match its bodies");
     const content = concat([leb(count), ...bodies]);
-    chunks.push(concat([Uint8Array.of(id), leb(content.length), content]));
+    chunks.push(concat([Uint8Array.of(codeSection), leb(content.length), content]));
   }
   return { bytes: concat(chunks), padded };
 }
 
 /** The size in bytes of each function body in the code section, in order. */
 export function functionBodySizes(wasm: Uint8Array): number[] {
-  const reader = new Reader(wasm);
-  reader.offset = 8;
-  while (reader.offset < wasm.length) {
-    const id = wasm[reader.offset++]!;
-    const size = reader.leb();
-    if (id !== 10) {
-      reader.offset += size;
-      continue;
-    }
+  for (const section of sections(wasm)) {
+    if (section.id !== codeSection) continue;
+    const reader = new Reader(wasm, section.start);
     const sizes: number[] = [];
     for (let count = reader.leb(); sizes.length < count; ) {
       const bodySize = reader.leb();
@@ -92,6 +78,22 @@ export function functionBodySizes(wasm: Uint8Array): number[] {
     return sizes;
   }
   return [];
+}
+
+const codeSection = 10;
+
+/** The module's sections: each one's id, where its header starts, where its content starts and ends. */
+function* sections(wasm: Uint8Array): Generator<{ id: number; headerStart: number; start: number; end: number }> {
+  if (wasm[0] !== 0x00 || wasm[1] !== 0x61 || wasm[2] !== 0x73 || wasm[3] !== 0x6d) throw new Error("not a WebAssembly module");
+  const reader = new Reader(wasm, 8);
+  while (reader.offset < wasm.length) {
+    const headerStart = reader.offset;
+    const id = wasm[reader.offset++]!;
+    // Sizes are read, never re-encoded, where a section is copied: a producer may pad its LEB128.
+    const size = reader.leb();
+    yield { id, headerStart, start: reader.offset, end: reader.offset + size };
+    reader.offset += size;
+  }
 }
 
 /** Offset in the body just past its local declarations. */
@@ -107,14 +109,10 @@ function skipLocals(reader: Reader): number {
 }
 
 class Reader {
-  offset = 0;
-  constructor(readonly bytes: Uint8Array) {}
-  u32le(): number {
-    const b = this.bytes;
-    const v = (b[this.offset]! | (b[this.offset + 1]! << 8) | (b[this.offset + 2]! << 16) | (b[this.offset + 3]! << 24)) >>> 0;
-    this.offset += 4;
-    return v;
-  }
+  constructor(
+    readonly bytes: Uint8Array,
+    public offset: number,
+  ) {}
   leb(): number {
     let value = 0;
     let shift = 0;
@@ -138,8 +136,6 @@ function leb(value: number): Uint8Array {
   } while (value);
   return Uint8Array.from(out);
 }
-
-const lebLength = (value: number) => leb(value).length;
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

@@ -58,6 +58,18 @@ describe("pglite.wasm padded past OMG's limit", () => {
     expect(await run(bytes)).toEqual({ sum: 42, answer: 42 });
   });
 
+  test("a section whose size is a padded LEB128 (as linkers write them) is copied as it was", async () => {
+    const original = module(padFromBodyBytes + 5_000);
+    // The memory section `05 03 01 00 01` with its size written in five bytes: 05 83 80 80 80 00 01 00 01.
+    const at = original.findIndex((b, i) => b === 5 && original[i + 1] === 3 && original[i + 2] === 1);
+    const padded = cat(original.subarray(0, at + 1), [0x83, 0x80, 0x80, 0x80, 0x00], original.subarray(at + 2));
+    expect(WebAssembly.validate(padded)).toBe(true);
+    const { bytes } = padLargeFunctions(padded);
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    expect([...bytes.subarray(at, at + 9)]).toEqual([5, 0x83, 0x80, 0x80, 0x80, 0x00, 1, 0, 1]);
+    expect(await run(bytes)).toEqual({ sum: 42, answer: 42 });
+  });
+
   test("bodies under the range and over the limit are left alone", () => {
     for (const size of [padFromBodyBytes - 1, omgMaximumBodyBytes + 1]) {
       const original = module(size);
