@@ -23,7 +23,7 @@ const paddedBodyBytes = omgMaximumBodyBytes + 1_024;
 const block = [0x02, 0x40]; // block with no result
 const branchOut = [0x0c, 0x00]; // br 0: to the end of that block
 const nop = 0x01;
-const end = 0x0b;
+const blockEnd = 0x0b;
 
 /**
  * Pads every function body of at least `from` bytes (and at most the OMG limit) to just over the limit.
@@ -37,28 +37,18 @@ export function padLargeFunctions(wasm: Uint8Array, from = padFromBodyBytes): { 
       chunks.push(wasm.subarray(section.headerStart, section.end));
       continue;
     }
-    const reader = new Reader(wasm, section.start);
-    const count = reader.leb();
-    const bodies: Uint8Array[] = [];
-    for (let i = 0; i < count; i++) {
-      const entryStart = reader.offset;
-      const bodySize = reader.leb();
-      const body = wasm.subarray(reader.offset, reader.offset + bodySize);
-      reader.offset += bodySize;
-      if (bodySize < from || bodySize > omgMaximumBodyBytes) {
-        bodies.push(wasm.subarray(entryStart, reader.offset));
-        continue;
-      }
+    const entries = [...functionBodies(wasm, section)].map(({ entryStart, start, end }, i) => {
+      const bodySize = end - start;
+      if (bodySize < from || bodySize > omgMaximumBodyBytes) return wasm.subarray(entryStart, end);
+      const body = wasm.subarray(start, end);
       const localsEnd = skipLocals(new Reader(body, 0));
       const padding = new Uint8Array(paddedBodyBytes - bodySize).fill(nop);
       padding.set([...block, ...branchOut]);
-      padding[padding.length - 1] = end;
-      const newBody = concat([body.subarray(0, localsEnd), padding, body.subarray(localsEnd)]);
-      bodies.push(concat([leb(newBody.length), newBody]));
+      padding[padding.length - 1] = blockEnd;
       padded.push(i);
-    }
-    if (reader.offset !== section.end) throw new Error("the code section's size does not match its bodies");
-    const content = concat([leb(count), ...bodies]);
+      return concat([leb(paddedBodyBytes), body.subarray(0, localsEnd), padding, body.subarray(localsEnd)]);
+    });
+    const content = concat([leb(entries.length), ...entries]);
     chunks.push(concat([Uint8Array.of(codeSection), leb(content.length), content]));
   }
   return { bytes: concat(chunks), padded };
@@ -66,18 +56,8 @@ export function padLargeFunctions(wasm: Uint8Array, from = padFromBodyBytes): { 
 
 /** The size in bytes of each function body in the code section, in order. */
 export function functionBodySizes(wasm: Uint8Array): number[] {
-  for (const section of sections(wasm)) {
-    if (section.id !== codeSection) continue;
-    const reader = new Reader(wasm, section.start);
-    const sizes: number[] = [];
-    for (let count = reader.leb(); sizes.length < count; ) {
-      const bodySize = reader.leb();
-      sizes.push(bodySize);
-      reader.offset += bodySize;
-    }
-    return sizes;
-  }
-  return [];
+  const code = [...sections(wasm)].find((section) => section.id === codeSection);
+  return code ? [...functionBodies(wasm, code)].map(({ start, end }) => end - start) : [];
 }
 
 const codeSection = 10;
@@ -94,6 +74,18 @@ function* sections(wasm: Uint8Array): Generator<{ id: number; headerStart: numbe
     yield { id, headerStart, start: reader.offset, end: reader.offset + size };
     reader.offset += size;
   }
+}
+
+/** The code section's function bodies: where each entry (its size, then its body) starts, where its body starts and ends. */
+function* functionBodies(wasm: Uint8Array, code: { start: number; end: number }): Generator<{ entryStart: number; start: number; end: number }> {
+  const reader = new Reader(wasm, code.start);
+  for (let count = reader.leb(), i = 0; i < count; i++) {
+    const entryStart = reader.offset;
+    const size = reader.leb();
+    yield { entryStart, start: reader.offset, end: reader.offset + size };
+    reader.offset += size;
+  }
+  if (reader.offset !== code.end) throw new Error("the code section's size does not match its bodies");
 }
 
 /** Offset in the body just past its local declarations. */

@@ -12,7 +12,7 @@ const section = (id: number, content: number[]) => [id, ...uleb(content.length),
 const body = (content: number[]) => [...uleb(content.length), ...content];
 
 // Two exported functions: sum(a, b) = a + b through a local, and answer() = 42 after a run of nops that
-// makes its body `size` bytes; a table and a start-free memory section keep other sections in the copy.
+// makes its body `size` bytes; a memory section and a custom section at the end are there to be copied.
 function module(size: number): Uint8Array {
   const sumBody = [1, 1, 0x7f, 0x20, 0, 0x20, 1, 0x6a, 0x21, 2, 0x20, 2, 0x0b]; // one i32 local
   const answerCode = [0x41, 42, 0x0b];
